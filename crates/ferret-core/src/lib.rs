@@ -1,0 +1,18 @@
+//! Ferret's core types: what every source, analyzer and printer shares.
+//!
+//! This crate does no I/O, spawns no threads and knows no command line. It holds
+//! the finding contract (`Finding`, `Evidence`, `Subject`), the ATT&CK vocabulary
+//! (`Technique`, `Mitigation`), the grading scales (`Severity`, `Confidence`) and
+//! the escaping every printer applies to attacker-controlled text.
+
+mod escape;
+mod finding;
+mod language;
+mod severity;
+mod technique;
+
+pub use escape::{escape_bytes, escape_path, escape_str};
+pub use finding::{stable_id, Escaped, Evidence, EvidenceSource, FileSubject, Finding, Subject};
+pub use language::Language;
+pub use severity::{Confidence, ParseSeverityError, Severity};
+pub use technique::{Mitigation, ParseTechniqueError, Technique};

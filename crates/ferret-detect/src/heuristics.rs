@@ -1,0 +1,547 @@
+//! Heuristics that YARA cannot express well: request data flowing into an
+//! evaluator through variables, names hidden by string building, dangerous
+//! calls behind `@`, variable functions, entropy and huge literals, and code
+//! hidden in a file whose name says image.
+//!
+//! Each heuristic yields [`Signal`]s with a stable id (`heur.*`), a weight and
+//! the offset that shows it. Weak ones weigh at most 25: alone they never make
+//! a medium finding.
+
+use crate::deobfuscate::Layer;
+use ferret_core::Language;
+use regex::bytes::Regex;
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+/// One heuristic's conclusion about a file.
+#[derive(Debug, Clone)]
+pub struct Signal {
+    /// Stable id (`heur.php.request_to_sink`).
+    pub id: &'static str,
+    /// Weight added to the score.
+    pub score: u32,
+    /// Why, in words.
+    pub detail: String,
+    /// Where in the scanned bytes.
+    pub offset: usize,
+    /// How many bytes the evidence covers.
+    pub len: usize,
+}
+
+/// The ids and weights of every heuristic, for `ferret rules list`.
+pub const HEURISTICS: &[(&str, u32, &str)] = &[
+    (
+        "heur.php.request_to_sink",
+        60,
+        "request data reaches a code or command evaluator, directly or through variables",
+    ),
+    (
+        "heur.php.request_to_callback",
+        35,
+        "request data reaches a callback-taking function (call_user_func, array_map, ...)",
+    ),
+    (
+        "heur.php.request_function_name",
+        60,
+        "the name of the function called comes from the request ($_GET['f'](...))",
+    ),
+    (
+        "heur.php.dangerous_name_in_variable",
+        45,
+        "a variable holding an evaluator's name is called as a function",
+    ),
+    (
+        "heur.php.hidden_name",
+        40,
+        "a dangerous function or superglobal name is built from pieces, escapes or chr()",
+    ),
+    (
+        "heur.php.suppressed_sink",
+        20,
+        "a dangerous call is hidden behind the @ error-suppression operator",
+    ),
+    (
+        "heur.php.extract_request",
+        25,
+        "request arrays are turned into variables (extract, parse_str)",
+    ),
+    (
+        "heur.decoded_payload",
+        20,
+        "a base64/compressed blob decodes to code",
+    ),
+    (
+        "heur.huge_literal",
+        15,
+        "a huge high-entropy string literal",
+    ),
+    (
+        "heur.long_line",
+        10,
+        "an extremely long line (packed or obfuscated code)",
+    ),
+    (
+        "heur.polyglot",
+        40,
+        "server-side code inside a file named as an image or media file",
+    ),
+];
+
+fn weight(id: &str) -> u32 {
+    HEURISTICS
+        .iter()
+        .find(|h| h.0 == id)
+        .map(|h| h.1)
+        .unwrap_or(0)
+}
+
+fn signal(id: &'static str, detail: String, offset: usize, len: usize) -> Signal {
+    Signal {
+        id,
+        score: weight(id),
+        detail,
+        offset,
+        len,
+    }
+}
+
+struct PhpRegexes {
+    assign: Regex,
+    foreach: Regex,
+    sink: Regex,
+    callback: Regex,
+    request_call: Regex,
+    var_call: Regex,
+    name_assign: Regex,
+    suppressed: Regex,
+    extract: Regex,
+    source: Regex,
+}
+
+fn php() -> &'static PhpRegexes {
+    static R: OnceLock<PhpRegexes> = OnceLock::new();
+    R.get_or_init(|| {
+        let src = r#"\$_(?:GET|POST|REQUEST|COOKIE|FILES|SERVER\s*\[\s*['"]HTTP_)|\$\{\s*['"]_(?:GET|POST|REQUEST|COOKIE)|\$GLOBALS\s*\[\s*['"]_(?:GET|POST|REQUEST|COOKIE)|getallheaders\s*\(|php://input|\$HTTP_(?:GET|POST)_VARS|\$_SESSION"#;
+        PhpRegexes {
+            source: Regex::new(&format!("(?i)(?:{src})")).unwrap(),
+            assign: Regex::new(r"\$([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[[^\]\n]{0,40}\]\s*)?\.?=\s*([^;]{0,400})").unwrap(),
+            foreach: Regex::new(r"(?i)foreach\s*\(\s*([^;{]{0,200}?)\s+as\s+\$([A-Za-z_]\w*)(?:\s*=>\s*\$([A-Za-z_]\w*))?").unwrap(),
+            sink: Regex::new(r"(?i)(?:^|[^\w$>:])(eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|include|include_once|require|require_once)\s*\(").unwrap(),
+            callback: Regex::new(r"(?i)(?:^|[^\w$>:])(call_user_func|call_user_func_array|array_map|array_filter|array_walk|usort|uasort|uksort|register_shutdown_function|register_tick_function|ob_start|iterator_apply|preg_replace_callback)\s*\(").unwrap(),
+            request_call: Regex::new(r#"(?i)\$_(?:GET|POST|REQUEST|COOKIE|SERVER)\s*\[[^\]]{1,40}\]\s*\("#).unwrap(),
+            var_call: Regex::new(r"(?:^|[^\w>:\\])\$([A-Za-z_]\w*)\s*\(").unwrap(),
+            name_assign: Regex::new(r#"(?i)\$([A-Za-z_]\w*)\s*=\s*['"](assert|eval|system|exec|shell_exec|passthru|popen|proc_open|create_function|base64_decode|gzinflate|str_rot13|call_user_func|preg_replace)['"]\s*;"#).unwrap(),
+            suppressed: Regex::new(r"(?i)@\s*(eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|call_user_func|base64_decode|gzinflate|fsockopen)\s*\(").unwrap(),
+            extract: Regex::new(r#"(?i)\b(?:extract\s*\(\s*\$_(?:GET|POST|REQUEST|COOKIE)|parse_str\s*\(\s*\$_SERVER\s*\[\s*['"]QUERY_STRING)"#).unwrap(),
+        }
+    })
+}
+
+/// Sanitizers that make request data safe for the sinks we look at.
+const SANITIZERS: &[&str] = &[
+    "escapeshellarg",
+    "escapeshellcmd",
+    "intval",
+    "(int)",
+    "basename(",
+    "htmlspecialchars",
+    "is_numeric",
+    "preg_quote",
+    "in_array",
+];
+
+/// Runs every heuristic that applies to `lang` over `data` (the original bytes).
+pub fn run(lang: Language, data: &[u8], name_ext: &str, by_content: bool) -> Vec<Signal> {
+    let mut out = Vec::new();
+    if lang == Language::Php {
+        php_flow(data, &mut out);
+    }
+    generic(data, &mut out);
+    if by_content && is_media_ext(name_ext) {
+        out.push(signal(
+            "heur.polyglot",
+            format!(
+                "{} code inside a file named .{}",
+                lang.as_str().to_uppercase(),
+                name_ext
+            ),
+            0,
+            0,
+        ));
+    }
+    out
+}
+
+/// Signals from the de-obfuscated views.
+pub fn from_layers(layers: &[Layer]) -> Vec<Signal> {
+    let mut out = Vec::new();
+    for l in layers {
+        if !l.revealed.is_empty() && !out.iter().any(|s: &Signal| s.id == "heur.php.hidden_name") {
+            out.push(signal(
+                "heur.php.hidden_name",
+                format!(
+                    "names built from pieces or escapes: {}",
+                    l.revealed.join(", ")
+                ),
+                l.offset,
+                0,
+            ));
+        }
+        if l.how.contains("base64") && !out.iter().any(|s: &Signal| s.id == "heur.decoded_payload")
+        {
+            out.push(signal(
+                "heur.decoded_payload",
+                format!("a blob decodes ({}) to code", l.how),
+                l.offset,
+                0,
+            ));
+        }
+    }
+    out
+}
+
+fn is_media_ext(ext: &str) -> bool {
+    matches!(
+        ext,
+        "jpg"
+            | "jpeg"
+            | "png"
+            | "gif"
+            | "bmp"
+            | "ico"
+            | "webp"
+            | "tif"
+            | "tiff"
+            | "svg"
+            | "mp3"
+            | "mp4"
+            | "avi"
+            | "wav"
+            | "pdf"
+            | "zip"
+            | "txt"
+            | "log"
+            | "css"
+            | "js"
+            | "woff"
+            | "ttf"
+    )
+}
+
+fn php_flow(data: &[u8], out: &mut Vec<Signal>) {
+    let r = php();
+    if let Some(m) = r.suppressed.find(data) {
+        out.push(signal(
+            "heur.php.suppressed_sink",
+            "a dangerous call behind the @ operator".into(),
+            m.start(),
+            m.len(),
+        ));
+    }
+    if let Some(m) = r.extract.find(data) {
+        out.push(signal(
+            "heur.php.extract_request",
+            "request data turned into variables".into(),
+            m.start(),
+            m.len(),
+        ));
+    }
+    // Variables holding an evaluator's name, later called as functions.
+    let mut named: Vec<(String, String, usize)> = Vec::new();
+    for c in r.name_assign.captures_iter(data) {
+        named.push((lossy(&c[1]), lossy(&c[2]), c.get(0).unwrap().start()));
+    }
+    let has_source = r.source.is_match(data);
+    // Taint: variables assigned from request data, propagated twice.
+    let mut tainted: HashSet<String> = HashSet::new();
+    if has_source {
+        for _ in 0..3 {
+            let before = tainted.len();
+            for c in r.assign.captures_iter(data) {
+                let rhs = &c[2];
+                if is_tainted(rhs, &tainted) && !sanitized(rhs) {
+                    tainted.insert(lossy(&c[1]));
+                }
+            }
+            for c in r.foreach.captures_iter(data) {
+                if is_tainted(&c[1], &tainted) {
+                    tainted.insert(lossy(&c[2]));
+                    if let Some(v) = c.get(3) {
+                        tainted.insert(lossy(v.as_bytes()));
+                    }
+                }
+            }
+            if tainted.len() == before {
+                break;
+            }
+        }
+        if let Some(m) = r.request_call.find(data) {
+            out.push(signal(
+                "heur.php.request_function_name",
+                "the request names the function to call".into(),
+                m.start(),
+                m.len(),
+            ));
+        }
+        for c in r.sink.captures_iter(data) {
+            let name = c.get(1).unwrap();
+            let args = call_args(data, c.get(0).unwrap().end());
+            if is_tainted(args, &tainted) && !sanitized(args) {
+                let how = if r.source.is_match(args) {
+                    "directly"
+                } else {
+                    "through a variable"
+                };
+                out.push(signal(
+                    "heur.php.request_to_sink",
+                    format!(
+                        "request data reaches {}() {how}",
+                        lossy(name.as_bytes()).to_lowercase()
+                    ),
+                    name.start(),
+                    c.get(0).unwrap().end() - name.start() + args.len().min(80),
+                ));
+                break;
+            }
+        }
+        for c in r.callback.captures_iter(data) {
+            let name = c.get(1).unwrap();
+            let args = call_args(data, c.get(0).unwrap().end());
+            if is_tainted(args, &tainted) && !sanitized(args) {
+                out.push(signal(
+                    "heur.php.request_to_callback",
+                    format!(
+                        "request data reaches {}()",
+                        lossy(name.as_bytes()).to_lowercase()
+                    ),
+                    name.start(),
+                    c.get(0).unwrap().end() - name.start() + args.len().min(80),
+                ));
+                break;
+            }
+        }
+    }
+    // Variable functions: a tainted or evaluator-named variable called.
+    for c in r.var_call.captures_iter(data) {
+        let var = lossy(&c[1]);
+        let at = c.get(1).unwrap().start().saturating_sub(1);
+        if tainted.contains(&var) {
+            out.push(signal(
+                "heur.php.request_function_name",
+                format!("${var}(...) calls a function named by the request"),
+                at,
+                var.len() + 2,
+            ));
+            break;
+        }
+        if let Some((_, f, _)) = named.iter().find(|(v, _, off)| *v == var && *off < at) {
+            out.push(signal(
+                "heur.php.dangerous_name_in_variable",
+                format!("${var} holds \"{f}\" and is called as a function"),
+                at,
+                var.len() + 2,
+            ));
+            break;
+        }
+    }
+    dedup(out);
+}
+
+fn dedup(out: &mut Vec<Signal>) {
+    let mut seen = HashSet::new();
+    out.retain(|s| seen.insert(s.id));
+}
+
+fn is_tainted(text: &[u8], tainted: &HashSet<String>) -> bool {
+    if php().source.is_match(text) {
+        return true;
+    }
+    if tainted.is_empty() {
+        return false;
+    }
+    let mut i = 0;
+    while let Some(p) = memchr::memchr(b'$', &text[i..]) {
+        let s = i + p + 1;
+        let e = text[s..]
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+            .map_or(text.len(), |x| s + x);
+        if e > s && tainted.contains(&lossy(&text[s..e])) {
+            return true;
+        }
+        i = e.max(s);
+        if i >= text.len() {
+            break;
+        }
+    }
+    false
+}
+
+fn sanitized(text: &[u8]) -> bool {
+    let t = String::from_utf8_lossy(text).to_ascii_lowercase();
+    SANITIZERS.iter().any(|s| t.contains(s))
+}
+
+/// The argument text of a call whose `(` ends at `open_end`: up to the
+/// matching `)`, at most 600 bytes.
+fn call_args(data: &[u8], open_end: usize) -> &[u8] {
+    let mut depth = 1;
+    let end = data.len().min(open_end + 600);
+    for (i, b) in data[open_end..end].iter().enumerate() {
+        match b {
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return &data[open_end..open_end + i];
+                }
+            }
+            _ => {}
+        }
+    }
+    &data[open_end..end]
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Language-independent: huge high-entropy literals and very long lines.
+fn generic(data: &[u8], out: &mut Vec<Signal>) {
+    // Longest run of base64/hex characters.
+    let (mut best_start, mut best_len, mut run_start, mut run_len) = (0, 0, 0, 0);
+    for (i, &b) in data.iter().enumerate() {
+        if b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=' {
+            if run_len == 0 {
+                run_start = i;
+            }
+            run_len += 1;
+        } else {
+            if run_len > best_len {
+                best_len = run_len;
+                best_start = run_start;
+            }
+            run_len = 0;
+        }
+    }
+    if run_len > best_len {
+        best_len = run_len;
+        best_start = run_start;
+    }
+    if best_len >= 2048 {
+        let e = entropy(&data[best_start..best_start + best_len]);
+        if e >= 5.0 {
+            out.push(signal(
+                "heur.huge_literal",
+                format!("a {best_len}-byte encoded literal (entropy {e:.2} bits/byte)"),
+                best_start,
+                64,
+            ));
+        }
+    }
+    let mut start = 0;
+    for line in data.split(|b| *b == b'\n') {
+        if line.len() >= 20_000 {
+            let spaces = line.iter().filter(|b| **b == b' ').count();
+            if spaces * 100 < line.len() * 2 {
+                out.push(signal(
+                    "heur.long_line",
+                    format!("a {}-byte line with almost no spaces", line.len()),
+                    start,
+                    64,
+                ));
+                break;
+            }
+        }
+        start += line.len() + 1;
+    }
+}
+
+/// Shannon entropy in bits per byte.
+pub fn entropy(b: &[u8]) -> f64 {
+    if b.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0usize; 256];
+    for &x in b {
+        counts[x as usize] += 1;
+    }
+    let n = b.len() as f64;
+    counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(src: &str) -> Vec<&'static str> {
+        run(Language::Php, src.as_bytes(), "php", false)
+            .into_iter()
+            .map(|s| s.id)
+            .collect()
+    }
+
+    #[test]
+    fn taint_through_variables() {
+        let s = "<?php $a = $_POST['x']; $b = 'pre' . $a; eval($b); ?>";
+        assert!(ids(s).contains(&"heur.php.request_to_sink"));
+        let s = "<?php foreach ($_GET as $k => $v) { $c = $v; } system($c); ?>";
+        assert!(ids(s).contains(&"heur.php.request_to_sink"));
+    }
+
+    #[test]
+    fn sanitized_and_unrelated_calls_are_quiet() {
+        assert!(!ids("<?php exec('ls ' . escapeshellarg($_GET['d'])); ?>")
+            .contains(&"heur.php.request_to_sink"));
+        assert!(
+            !ids("<?php $x = 1; include('header.php'); eval('1+1;'); ?>")
+                .contains(&"heur.php.request_to_sink")
+        );
+        assert!(!ids("<?php $cb = 'strtoupper'; echo $cb('a'); ?>")
+            .iter()
+            .any(|i| i.starts_with("heur.php.dangerous")));
+    }
+
+    #[test]
+    fn request_named_function_and_named_variable() {
+        assert!(ids("<?php $_GET['a']($_GET['b']); ?>").contains(&"heur.php.request_function_name"));
+        assert!(ids("<?php $f = $_REQUEST['f']; $f($_REQUEST['g']); ?>")
+            .contains(&"heur.php.request_function_name"));
+        assert!(
+            ids("<?php $k = 'assert'; $k($x); ?>").contains(&"heur.php.dangerous_name_in_variable")
+        );
+    }
+
+    #[test]
+    fn suppressed_and_polyglot() {
+        assert!(ids("<?php @eval($code); ?>").contains(&"heur.php.suppressed_sink"));
+        let s = run(Language::Php, b"GIF89a<?php echo 1; ?>", "gif", true);
+        assert!(s.iter().any(|s| s.id == "heur.polyglot"));
+    }
+
+    #[test]
+    fn weak_signals_are_weak() {
+        for (id, w, _) in HEURISTICS {
+            if id.contains("suppressed")
+                || id.contains("long_line")
+                || id.contains("huge")
+                || id.contains("decoded")
+            {
+                assert!(*w <= 25, "{id}");
+            }
+        }
+    }
+
+    #[test]
+    fn entropy_bounds() {
+        assert_eq!(entropy(b"aaaa"), 0.0);
+        assert!((entropy(&(0u8..=255).collect::<Vec<_>>()) - 8.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,358 @@
+//! `ferret scan`: walk, read each file once, judge it, report.
+
+use super::output::OutputArgs;
+use super::progress::{Counters, Progress};
+use super::Outcome;
+use anyhow::Context as _;
+use clap::Args;
+use crossbeam_channel::RecvTimeoutError;
+use ferret_collect::read::{read_file, ReadOutcome};
+use ferret_collect::walk::{Entry, Walk, WalkOptions};
+use ferret_core::{escape_path, escape_str, Finding, Severity};
+use ferret_detect::webshell::{FileInput, ScanContext, WebshellConfig};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// Web roots looked at when no path is given (on this host, or below --root).
+const WEB_ROOTS: &[&str] = &[
+    "var/www",
+    "srv",
+    "usr/share/nginx",
+    "usr/local/apache2/htdocs",
+    "usr/local/nginx/html",
+    "opt/lampp/htdocs",
+    "var/lib/tomcat9/webapps",
+    "var/lib/tomcat10/webapps",
+    "opt/tomcat/webapps",
+    "usr/share/tomcat/webapps",
+    "home",
+];
+
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan. With --root, taken as paths inside the
+    /// image (e.g. /var/www); without any, the whole --root, or else the usual
+    /// web roots of this host (/var/www, /srv, nginx/Apache/Tomcat roots, /home).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Treat DIR as a mounted disk image or a triage collection (KAPE `C/`,
+    /// Velociraptor `C%3A/`); findings also carry the path on the source system.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Add a YARA rule tree (repeatable), loaded unchanged; the externals
+    /// filename, filepath, extension and filetype are defined. User rules run
+    /// on every file, not only scripts.
+    #[arg(long = "yara", value_name = "DIR")]
+    pub yara: Vec<PathBuf>,
+    /// Run only the --yara rules, not Ferret's own rules and heuristics.
+    #[arg(long, requires = "yara")]
+    pub no_builtin_rules: bool,
+    /// Skip files and directories matching GLOB (repeatable). A pattern
+    /// without `/` matches a name anywhere (`node_modules`, `*.min.js`); one
+    /// with `/` matches the path below the scanned directory (`cache/**`).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Silence what a site has reviewed: a TOML file of [[allow]] entries,
+    /// each with sha256 and/or path glob, optional rule, and a reason (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub allowlist: Vec<PathBuf>,
+    /// Files larger than this many MiB are skipped and reported as "too large".
+    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    pub max_size: u64,
+    /// Worker threads (0 = one per core).
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    /// Host name put on findings (default: this host, or the --root folder's name).
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// List every skipped item (symlinks, FIFOs, too large) on standard error.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What workers send to the printer thread.
+enum Msg {
+    Finding(Box<Finding>),
+    Note(String),
+}
+
+pub fn exec(args: ScanArgs) -> anyhow::Result<Outcome> {
+    let roots = plan_roots(&args)?;
+    let config = WebshellConfig {
+        user_yara: args.yara.clone(),
+        allowlists: args.allowlist.clone(),
+        no_shipped_rules: args.no_builtin_rules,
+        timeout: Duration::ZERO,
+    };
+    let (rules, rule_errors) = config.build().context("loading rules")?;
+    let counters = Counters::default();
+    let progress = Progress::new(args.output.quiet);
+    for e in &rule_errors {
+        progress.println(&format!(
+            "ferret: rule file refused: {}",
+            escape_str(&e.to_string()).replace("\\n", "\n    ")
+        ));
+        Counters::bump(&counters.errors);
+    }
+    let existing: Vec<PathBuf> = roots
+        .into_iter()
+        .filter(|r| {
+            let ok = std::fs::symlink_metadata(r).is_ok();
+            if !ok {
+                progress.println(&format!(
+                    "ferret: {}: no such file or directory",
+                    escape_path(r)
+                ));
+                Counters::bump(&counters.errors);
+            }
+            ok
+        })
+        .collect();
+    if existing.is_empty() {
+        progress.finish();
+        anyhow::bail!("nothing to scan: none of the given paths exists");
+    }
+    let mut sink = args.output.open(&existing)?;
+    let walk = Walk::new(
+        existing.clone(),
+        WalkOptions {
+            threads: args.threads.min(2),
+            excludes: args.exclude.clone(),
+            collection: args.root.clone(),
+        },
+    )?;
+    let ctx = ScanContext {
+        host: host_name(&args),
+        time: rfc3339(SystemTime::now()),
+    };
+    let max_size = args.max_size.saturating_mul(1 << 20);
+    let min: Severity = args.output.min_severity.into();
+    let fail_on: Severity = args.output.fail_on.into();
+    let started = std::time::Instant::now();
+    let (tx, rx) = crossbeam_channel::bounded::<Msg>(1024);
+    let (mut reported, mut failing) = (0u64, false);
+    // Source → transform → sink: the walker lists entries into a channel;
+    // each worker thread owns one scanner (yara-x scanners stay on the
+    // thread that made them) and reads, judges and sends findings to this
+    // thread, which alone writes output.
+    let workers = if args.threads == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        args.threads
+    };
+    let (entry_tx, entry_rx) = crossbeam_channel::bounded::<Entry>(4096);
+    std::thread::scope(|s| -> anyhow::Result<()> {
+        let (rules, ctx, counters, walk, verbose) = (&rules, &ctx, &counters, &walk, args.verbose);
+        s.spawn(move || {
+            walk.run(|| {
+                let entry_tx = entry_tx.clone();
+                move |entry| {
+                    let _ = entry_tx.send(entry);
+                }
+            });
+        });
+        for _ in 0..workers {
+            let (entry_rx, tx) = (entry_rx.clone(), tx.clone());
+            s.spawn(move || {
+                let mut scanner = rules.scanner();
+                for entry in entry_rx {
+                    for m in visit(entry, &mut scanner, ctx, counters, max_size, verbose) {
+                        let _ = tx.send(m);
+                    }
+                }
+            });
+        }
+        drop((tx, entry_rx));
+        loop {
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(Msg::Finding(f)) => {
+                    if f.severity >= min {
+                        reported += 1;
+                        failing |= f.severity >= fail_on;
+                        sink.finding(&f)?;
+                    }
+                }
+                Ok(Msg::Note(n)) => progress.println(&n),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            progress.update(counters, reported);
+        }
+        Ok(())
+    })?;
+    sink.finish()?;
+    progress.finish();
+    if !args.output.quiet {
+        summary(
+            &counters,
+            reported,
+            min,
+            started.elapsed(),
+            rules.allowlist_len(),
+        );
+    }
+    Ok(if Counters::get(&counters.errors) > 0 {
+        Outcome::Errors
+    } else if failing {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn visit(
+    entry: Entry,
+    scanner: &mut ferret_detect::webshell::WebshellScanner<'_>,
+    ctx: &ScanContext,
+    c: &Counters,
+    max_size: u64,
+    verbose: bool,
+) -> Vec<Msg> {
+    let file = match entry {
+        Entry::File(f) => f,
+        Entry::Skipped { path, reason } => {
+            Counters::bump(&c.skipped);
+            return if verbose {
+                vec![Msg::Note(format!(
+                    "ferret: {}: {reason}",
+                    escape_path(&path)
+                ))]
+            } else {
+                vec![]
+            };
+        }
+        Entry::Error(e) => {
+            Counters::bump(&c.errors);
+            return vec![Msg::Note(format!("ferret: {}", escape_str(&e.to_string())))];
+        }
+    };
+    let (bytes, mtime) = match read_file(&file.path, max_size) {
+        Ok(ReadOutcome::Content { bytes, mtime }) => (bytes, mtime),
+        Ok(ReadOutcome::Skipped(reason)) => {
+            Counters::bump(&c.skipped);
+            // Too large is worth telling even without --verbose: it was not examined.
+            let tell = verbose || reason.contains("too large");
+            return if tell {
+                vec![Msg::Note(format!(
+                    "ferret: {}: {reason}",
+                    escape_path(&file.path)
+                ))]
+            } else {
+                vec![]
+            };
+        }
+        Err(e) => {
+            Counters::bump(&c.errors);
+            let reason = escape_str(&e.reason());
+            return vec![Msg::Note(format!(
+                "ferret: {}: {reason}",
+                escape_path(&file.path)
+            ))];
+        }
+    };
+    Counters::bump(&c.files);
+    c.bytes
+        .fetch_add(bytes.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    let mtime =
+        mtime.map(|s| rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(s.max(0) as u64)));
+    let input = FileInput {
+        path: &file.path,
+        original_path: file.original_path.as_deref(),
+        data: &bytes,
+        mtime: mtime.as_deref(),
+    };
+    match scanner.scan(&input, ctx) {
+        Ok(v) => {
+            if v.language.is_some() {
+                Counters::bump(&c.scripts);
+            }
+            if v.allowlisted.is_some() {
+                Counters::bump(&c.allowlisted);
+            }
+            v.finding
+                .map(|f| vec![Msg::Finding(Box::new(f))])
+                .unwrap_or_default()
+        }
+        Err(e) => {
+            Counters::bump(&c.errors);
+            vec![Msg::Note(format!(
+                "ferret: {}: {}",
+                escape_path(&file.path),
+                escape_str(&e.to_string())
+            ))]
+        }
+    }
+}
+
+/// The trees to walk, as the user will see them in findings.
+fn plan_roots(args: &ScanArgs) -> anyhow::Result<Vec<PathBuf>> {
+    match (&args.root, args.paths.is_empty()) {
+        (Some(root), true) => {
+            anyhow::ensure!(root.is_dir(), "--root {}: not a directory", root.display());
+            Ok(vec![root.clone()])
+        }
+        (Some(root), false) => Ok(args
+            .paths
+            .iter()
+            .map(|p| root.join(strip_root(p)))
+            .collect()),
+        (None, false) => Ok(args.paths.clone()),
+        (None, true) => {
+            let found: Vec<PathBuf> = WEB_ROOTS
+                .iter()
+                .map(|r| Path::new("/").join(r))
+                .filter(|p| p.is_dir())
+                .collect();
+            anyhow::ensure!(
+                !found.is_empty(),
+                "no PATH given and none of the usual web roots exists here; name what to scan, e.g. `ferret scan /var/www`"
+            );
+            Ok(found)
+        }
+    }
+}
+
+fn strip_root(p: &Path) -> &Path {
+    p.strip_prefix("/").unwrap_or(p)
+}
+
+fn host_name(args: &ScanArgs) -> String {
+    if let Some(h) = &args.host {
+        return h.clone();
+    }
+    if let Some(root) = &args.root {
+        if let Some(n) = std::fs::canonicalize(root)
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        {
+            return n;
+        }
+    }
+    gethostname::gethostname().to_string_lossy().into_owned()
+}
+
+fn rfc3339(t: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+fn summary(c: &Counters, reported: u64, min: Severity, took: Duration, allow: usize) {
+    let secs = took.as_secs_f64().max(1e-6);
+    let files = Counters::get(&c.files);
+    let mb = Counters::get(&c.bytes) as f64 / 1e6;
+    eprintln!(
+        "ferret: {} findings at or above {}; {} files scanned ({} scripts, {:.1} MB) in {:.2}s ({:.0} files/s, {:.1} MB/s); {} skipped; {} errors{}",
+        reported,
+        min,
+        files,
+        Counters::get(&c.scripts),
+        mb,
+        secs,
+        files as f64 / secs,
+        mb / secs,
+        Counters::get(&c.skipped),
+        Counters::get(&c.errors),
+        if allow > 0 { format!("; {} allowlisted", Counters::get(&c.allowlisted)) } else { String::new() }
+    );
+}

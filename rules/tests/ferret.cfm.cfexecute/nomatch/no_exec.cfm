@@ -1,0 +1,1 @@
+<cfoutput>Hello #encodeForHTML(url.name)#</cfoutput>

@@ -1,0 +1,1 @@
+<cfoutput>Datasource: #application.dsn#</cfoutput>

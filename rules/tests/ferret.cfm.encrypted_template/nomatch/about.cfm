@@ -1,0 +1,2 @@
+<!--- This page explains Allaire Cold Fusion Template encoding --->
+<cfoutput>About</cfoutput>
