@@ -30,61 +30,19 @@ pub struct Signal {
 
 /// The ids and weights of every heuristic, for `ferret rules list`.
 pub const HEURISTICS: &[(&str, u32, &str)] = &[
-    (
-        "heur.php.request_to_sink",
-        60,
-        "request data reaches a code or command evaluator, directly or through variables",
-    ),
-    (
-        "heur.php.request_to_callback",
-        35,
-        "request data reaches a callback-taking function (call_user_func, array_map, ...)",
-    ),
-    (
-        "heur.php.request_function_name",
-        60,
-        "the name of the function called comes from the request ($_GET['f'](...))",
-    ),
-    (
-        "heur.php.dangerous_name_in_variable",
-        45,
-        "a variable holding an evaluator's name is called as a function",
-    ),
-    (
-        "heur.php.hidden_name",
-        40,
-        "a dangerous function or superglobal name is built from pieces, escapes or chr()",
-    ),
-    (
-        "heur.php.suppressed_sink",
-        20,
-        "a dangerous call is hidden behind the @ error-suppression operator",
-    ),
-    (
-        "heur.php.extract_request",
-        25,
-        "request arrays are turned into variables (extract, parse_str)",
-    ),
-    (
-        "heur.decoded_payload",
-        20,
-        "a base64/compressed blob decodes to code",
-    ),
-    (
-        "heur.huge_literal",
-        15,
-        "a huge high-entropy string literal",
-    ),
-    (
-        "heur.long_line",
-        10,
-        "an extremely long line (packed or obfuscated code)",
-    ),
-    (
-        "heur.polyglot",
-        40,
-        "server-side code inside a file named as an image or media file",
-    ),
+    ("heur.php.request_to_sink", 60, "request data reaches a code or command evaluator directly"),
+    ("heur.php.tainted_sink", 35, "request data reaches a code or command evaluator through variables"),
+    ("heur.php.request_to_callback", 35, "request data reaches a callback-taking function (call_user_func, array_map, ...)"),
+    ("heur.php.request_function_name", 60, "the name of the function called comes from the request ($_GET['f'](...))"),
+    ("heur.php.tainted_function_name", 40, "a variable assigned from request data is called as a function"),
+    ("heur.php.dangerous_name_in_variable", 45, "a variable holding an evaluator's name is called as a function"),
+    ("heur.php.hidden_name", 40, "a dangerous function or superglobal name is built from pieces, escapes or chr()"),
+    ("heur.php.suppressed_sink", 20, "a dangerous call is hidden behind the @ error-suppression operator"),
+    ("heur.php.extract_request", 25, "request arrays are turned into variables (extract, parse_str)"),
+    ("heur.decoded_payload", 20, "a base64/compressed blob decodes to code"),
+    ("heur.huge_literal", 15, "a huge high-entropy string literal"),
+    ("heur.long_line", 10, "an extremely long line (packed or obfuscated code)"),
+    ("heur.polyglot", 40, "server-side code inside a file named as an image or media file"),
 ];
 
 fn weight(id: &str) -> u32 {
@@ -121,7 +79,7 @@ struct PhpRegexes {
 fn php() -> &'static PhpRegexes {
     static R: OnceLock<PhpRegexes> = OnceLock::new();
     R.get_or_init(|| {
-        let src = r#"\$_(?:GET|POST|REQUEST|COOKIE|FILES|SERVER\s*\[\s*['"]HTTP_)|\$\{\s*['"]_(?:GET|POST|REQUEST|COOKIE)|\$GLOBALS\s*\[\s*['"]_(?:GET|POST|REQUEST|COOKIE)|getallheaders\s*\(|php://input|\$HTTP_(?:GET|POST)_VARS|\$_SESSION"#;
+        let src = r#"\$_(?:GET|POST|REQUEST|COOKIE|FILES|SERVER\s*\[\s*['"]HTTP_(?:[A-GI-Z]|H[A-NP-Z]))|\$\{\s*['"]_(?:GET|POST|REQUEST|COOKIE)|\$GLOBALS\s*\[\s*['"]_(?:GET|POST|REQUEST|COOKIE)|getallheaders\s*\(|php://input|\$HTTP_(?:GET|POST)_VARS"#;
         PhpRegexes {
             source: Regex::new(&format!("(?i)(?:{src})")).unwrap(),
             assign: Regex::new(r"\$([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[[^\]\n]{0,40}\]\s*)?\.?=\s*([^;]{0,400})").unwrap(),
@@ -129,7 +87,7 @@ fn php() -> &'static PhpRegexes {
             sink: Regex::new(r"(?i)(?:^|[^\w$>:])(eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|include|include_once|require|require_once)\s*\(").unwrap(),
             callback: Regex::new(r"(?i)(?:^|[^\w$>:])(call_user_func|call_user_func_array|array_map|array_filter|array_walk|usort|uasort|uksort|register_shutdown_function|register_tick_function|ob_start|iterator_apply|preg_replace_callback)\s*\(").unwrap(),
             request_call: Regex::new(r#"(?i)\$_(?:GET|POST|REQUEST|COOKIE|SERVER)\s*\[[^\]]{1,40}\]\s*\("#).unwrap(),
-            var_call: Regex::new(r"(?:^|[^\w>:\\])\$([A-Za-z_]\w*)\s*\(").unwrap(),
+            XX.unwrap(),
             name_assign: Regex::new(r#"(?i)\$([A-Za-z_]\w*)\s*=\s*['"](assert|eval|system|exec|shell_exec|passthru|popen|proc_open|create_function|base64_decode|gzinflate|str_rot13|call_user_func|preg_replace)['"]\s*;"#).unwrap(),
             suppressed: Regex::new(r"(?i)@\s*(eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|call_user_func|base64_decode|gzinflate|fsockopen)\s*\(").unwrap(),
             extract: Regex::new(r#"(?i)\b(?:extract\s*\(\s*\$_(?:GET|POST|REQUEST|COOKIE)|parse_str\s*\(\s*\$_SERVER\s*\[\s*['"]QUERY_STRING)"#).unwrap(),
@@ -228,8 +186,10 @@ fn is_media_ext(ext: &str) -> bool {
     )
 }
 
-fn php_flow(data: &[u8], out: &mut Vec<Signal>) {
+fn php_flow(raw: &[u8], out: &mut Vec<Signal>) {
     let r = php();
+    let code = strip_comments(raw);
+    let data: &[u8] = &code;
     if let Some(m) = r.suppressed.find(data) {
         out.push(signal(
             "heur.php.suppressed_sink",
@@ -285,29 +245,42 @@ fn php_flow(data: &[u8], out: &mut Vec<Signal>) {
         }
         for c in r.sink.captures_iter(data) {
             let name = c.get(1).unwrap();
-            let args = call_args(data, c.get(0).unwrap().end());
-            if is_tainted(args, &tainted) && !sanitized(args) {
-                let how = if r.source.is_match(args) {
-                    "directly"
-                } else {
-                    "through a variable"
-                };
-                out.push(signal(
-                    "heur.php.request_to_sink",
-                    format!(
-                        "request data reaches {}() {how}",
-                        lossy(name.as_bytes()).to_lowercase()
-                    ),
-                    name.start(),
-                    c.get(0).unwrap().end() - name.start() + args.len().min(80),
-                ));
-                break;
+            if declared_here(data, name.start()) {
+                continue;
             }
+            let args = call_args(data, c.get(0).unwrap().end());
+            if sanitized(args) {
+                continue;
+            }
+            let fname = lossy(name.as_bytes()).to_lowercase();
+            let (id, how) = if r.source.is_match(args) {
+                ("heur.php.request_to_sink", "directly")
+            } else if !fname.starts_with("include")
+                && !fname.starts_with("require")
+                && fname != "assert"
+                && is_tainted(args, &tainted)
+            {
+                ("heur.php.tainted_sink", "through a variable")
+            } else {
+                continue;
+            };
+            if out.iter().any(|s| s.id == id) {
+                continue;
+            }
+            out.push(signal(
+                id,
+                format!("request data reaches {fname}() {how}"),
+                name.start(),
+                c.get(0).unwrap().end() - name.start() + args.len().min(80),
+            ));
         }
         for c in r.callback.captures_iter(data) {
             let name = c.get(1).unwrap();
+            if declared_here(data, name.start()) {
+                continue;
+            }
             let args = call_args(data, c.get(0).unwrap().end());
-            if is_tainted(args, &tainted) && !sanitized(args) {
+            if r.source.is_match(args) && !sanitized(args) && !constant_callback(args) {
                 out.push(signal(
                     "heur.php.request_to_callback",
                     format!(
@@ -327,7 +300,7 @@ fn php_flow(data: &[u8], out: &mut Vec<Signal>) {
         let at = c.get(1).unwrap().start().saturating_sub(1);
         if tainted.contains(&var) {
             out.push(signal(
-                "heur.php.request_function_name",
+                "heur.php.tainted_function_name",
                 format!("${var}(...) calls a function named by the request"),
                 at,
                 var.len() + 2,
@@ -345,6 +318,72 @@ fn php_flow(data: &[u8], out: &mut Vec<Signal>) {
         }
     }
     dedup(out);
+}
+
+/// Whether a callback call's first argument is a fixed function name or a
+/// method of `$this` (then request data in the other arguments is just data).
+fn constant_callback(args: &[u8]) -> bool {
+    let a = String::from_utf8_lossy(args);
+    let a = a.trim_start();
+    let q = a.starts_with('\'') || a.starts_with('"');
+    let quoted_name = q && a[1..].split(['\'', '"']).next().is_some_and(|n| {
+        let n = n.to_ascii_lowercase();
+        !n.is_empty() && !crate::deobfuscate::SENSITIVE.iter().any(|s| n == *s)
+    });
+    quoted_name || a.starts_with("[$this") || a.starts_with("array($this") || a.starts_with("function")
+}
+
+/// Whether the name at `at` is being declared (`function exec(`), not called.
+fn declared_here(data: &[u8], at: usize) -> bool {
+    let before = &data[at.saturating_sub(16)..at];
+    let t = String::from_utf8_lossy(before).to_ascii_lowercase();
+    t.trim_end().ends_with("function") || t.trim_end().ends_with("->") || t.trim_end().ends_with("::")
+}
+
+/// PHP source with comments blanked to spaces (offsets stay put). Strings
+/// are skipped whole, so `'http://x'` is not a comment.
+fn strip_comments(d: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if memchr::memchr2(b'/', b'#', d).is_none() {
+        return std::borrow::Cow::Borrowed(d);
+    }
+    let mut out = d.to_vec();
+    let mut i = 0;
+    while i < d.len() {
+        match d[i] {
+            q @ (b'\'' | b'"') => {
+                i += 1;
+                while i < d.len() && d[i] != q {
+                    i += if d[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'/' if d.get(i + 1) == Some(&b'*') => {
+                let end = memchr::memmem::find(&d[i + 2..], b"*/").map_or(d.len(), |e| i + 2 + e + 2);
+                blank(&mut out[i..end]);
+                i = end;
+            }
+            b'#' if d.get(i + 1) != Some(&b'[') => {
+                let end = memchr::memchr(b'\n', &d[i..]).map_or(d.len(), |e| i + e);
+                blank(&mut out[i..end]);
+                i = end;
+            }
+            b'/' if d.get(i + 1) == Some(&b'/') && (i == 0 || d[i - 1] != b':') => {
+                let end = memchr::memchr(b'\n', &d[i..]).map_or(d.len(), |e| i + e);
+                blank(&mut out[i..end]);
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn blank(b: &mut [u8]) {
+    for c in b {
+        if *c != b'\n' {
+            *c = b' ';
+        }
+    }
 }
 
 fn dedup(out: &mut Vec<Signal>) {
@@ -491,9 +530,10 @@ mod tests {
     #[test]
     fn taint_through_variables() {
         let s = "<?php $a = $_POST['x']; $b = 'pre' . $a; eval($b); ?>";
-        assert!(ids(s).contains(&"heur.php.request_to_sink"));
+        assert!(ids(s).contains(&"heur.php.tainted_sink"));
         let s = "<?php foreach ($_GET as $k => $v) { $c = $v; } system($c); ?>";
-        assert!(ids(s).contains(&"heur.php.request_to_sink"));
+        assert!(ids(s).contains(&"heur.php.tainted_sink"));
+        assert!(ids("<?php system($_GET['c']); ?>").contains(&"heur.php.request_to_sink"));
     }
 
     #[test]

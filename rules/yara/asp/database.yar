@@ -37,3 +37,22 @@ rule asp_db_schema_dump
     condition:
         $schema and ($sql or $sql2)
 }
+
+rule asp_db_console
+{
+    meta:
+        id          = "ferret.asp.db_console"
+        technique   = "T1505.003"
+        severity    = "medium"
+        score       = 50
+        description = "ASP database console: connection string assembled from client-typed server/user/password, system-catalog enumeration and xp_cmdshell or destructive DDL actions"
+
+    strings:
+        $cs   = /(server|data source)=["' \t]*&[ \t]*[a-z_]\w{0,20}[ \t]*&[ \t]*"[^"\r\n]{0,30}(user id|uid)=["' \t]*&[ \t]*[a-z_]\w{0,20}[ \t]*&[ \t]*"[^"\r\n]{0,10}(password|pwd)=/ nocase
+        $enum = /sysobjects|sysdatabases|sys\.databases|information_schema\.tables|\.openschema/ nocase
+        $x1   = /xp_cmdshell/ nocase
+        $x2   = /"(drop|truncate)[ \t]+table[ \t]+"[ \t]*&/ nocase
+
+    condition:
+        $cs and $enum and ($x1 or $x2)
+}

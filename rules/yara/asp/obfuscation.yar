@@ -22,7 +22,7 @@ rule asp_execute_decoded_literal
         $unesc    = /(^|[^\w$.>])(execute|executeglobal)[ \t]*\(?[ \t]*unescape[ \t]*\(/ nocase
 
     condition:
-        $unesc or ($exec_lit and ($numeric or $hexrun or $escape or $dec1 or $dec2))
+        $unesc or ($exec_lit and ($numeric or $hexrun or $escape)) or ($exec_lit and ($dec1 or $dec2) and filesize < 10KB)
 }
 
 rule asp_execute_char_decoder
@@ -127,11 +127,12 @@ rule asp_obfuscated_progid
 
     strings:
         // CreateObject("scr"&"ipt"&"ing...") or CreateObject("ad"&e&"odb.st"&e&"ream")
-        $split = /createobject[ \t]*\([ \t]*"[a-z.]{1,12}"[ \t]*[&+][ \t]*("[a-z.]{1,12}"|[a-z]\w{0,3}[ \t]*[&+][ \t]*"[a-z.]{1,12}")[ \t]*[&+]/ nocase
+        $split = /createobject[ \t]*\([ \t]*"[a-z.]{1,20}"[ \t]*[&+][ \t]*("[a-z.]{1,20}"|[a-z]\w{0,3}[ \t]*[&+][ \t]*"[a-z.]{1,20}")[ \t]*[&+)]/ nocase
+        $const = /=[ \t]*"(scr|scri|scrip|script|wscr|wscri|wscrip|ad|ado|adod|adodb|she|shel|shell)"[ \t]*&[ \t]*"[a-z.]{1,12}"[ \t]*&[ \t]*"[a-z.]{1,12}"/ nocase
         $chr   = /createobject[ \t]*\([ \t]*("[a-z.]{0,12}"[ \t]*&[ \t]*)?chr[ \t]*\([ \t]*&?[0-9]/ nocase
 
     condition:
-        $split or $chr
+        $split or $chr or $const
 }
 
 rule asp_scriptcontrol_exec
@@ -169,4 +170,38 @@ rule asp_binaryread_xor_execute
 
     condition:
         $read and $xor and $exec
+}
+
+rule asp_execute_session_code
+{
+    meta:
+        id          = "ferret.asp.execute_session_code"
+        technique   = "T1505.003"
+        severity    = "high"
+        score       = 75
+        description = "Code decoded or downloaded once, cached in Session and then run with Execute on every request (obfuscated ASP kit loader)"
+
+    strings:
+        $cache = /session[ \t]*\([ \t]*"\w{1,30}"[ \t]*\)[ \t]*=[ \t]*[a-z_]\w{0,30}[ \t]*\(/ nocase
+        $load  = /\b[a-z_]\w{0,30}[ \t]*=[ \t]*(cstr[ \t]*\([ \t]*)?session[ \t]*\([ \t]*"\w{1,30}"[ \t]*\)/ nocase
+        $exec  = /(^|[\s:(%>;])(execute|executeglobal)([ \t]*\([ \t]*|[ \t]+)[a-z_]\w{0,30}[ \t]*\)?[ \t]*(\r|\n|:|%>)/ nocase
+
+    condition:
+        $cache and $load and $exec
+}
+
+rule asp_execute_request_names
+{
+    meta:
+        id          = "ferret.asp.execute_request_names"
+        technique   = "T1505.003"
+        severity    = "high"
+        score       = 75
+        description = "Execute builds VBScript statements from request parameter names (for each x in Request: Execute x & \"=request(...)\"), so the client injects code through a parameter name"
+
+    strings:
+        $e = /(^|[\s:(%>;])(execute|executeglobal)[ \t]*\(?[ \t]*("")?[ \t]*("[^"\r\n]{0,10}"[ \t]*&[ \t]*)?[a-z_]\w{0,20}[ \t]*&[ \t]*"[ \t]*=[ \t]*request/ nocase
+
+    condition:
+        $e
 }

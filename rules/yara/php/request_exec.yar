@@ -321,7 +321,7 @@ rule php_exec_variable_output
         description = "Echoes the output of a command held in a variable (echo system($x), $out = `$cmd`), the core of a command page"
     strings:
         $a = /(echo|print)\s*\(?\s*(system|shell_exec|passthru|exec)\s*\(\s*"?\$\w{1,30}/ nocase
-        $b = /=\s*`\s*\$\w{1,30}\s*`/
+        $b = /= ?`\$\w{1,30}`;/
     condition:
         any of them
 }

@@ -1,0 +1,3 @@
+<?php
+$x = explode('~', $_GET['q'] ?? '');
+echo $x[0] . $x[1];

@@ -1,0 +1,3 @@
+<?php
+/** Defaults to `$_POST['user']` when not given. */
+function f() {}

@@ -1,0 +1,2 @@
+<?php
+echo trim($_GET['x'] ?? '');

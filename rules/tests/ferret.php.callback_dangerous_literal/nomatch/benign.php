@@ -1,0 +1,3 @@
+<?php
+$names = array_map('trim', array(' a ', ' b '));
+echo implode(',', $names);

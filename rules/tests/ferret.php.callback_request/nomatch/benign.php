@@ -1,0 +1,3 @@
+<?php
+$ids = array_map('intval', $_POST['ids']);
+echo count($ids);

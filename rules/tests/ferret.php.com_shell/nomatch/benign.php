@@ -1,0 +1,2 @@
+<?php
+$w = new COM('Word.Application');

@@ -1,0 +1,3 @@
+<?php
+$t = base64_decode('dGVzdA==');
+echo gzcompress($t);

@@ -1,0 +1,2 @@
+<?php
+echo strtoupper(base64_decode('dGVzdA=='));

@@ -1,0 +1,3 @@
+<?php
+$data = base64_decode($_POST['blob'] ?? '');
+echo strlen($data);

@@ -1,0 +1,3 @@
+<?php
+$tpl = '<p>hi</p>';
+echo $tpl;

@@ -1,0 +1,2 @@
+<?php
+echo base64_decode('ZWNobyB0ZXN0');

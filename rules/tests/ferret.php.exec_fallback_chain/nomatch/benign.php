@@ -1,0 +1,2 @@
+<?php
+if (function_exists('proc_open')) { echo "process support available"; }

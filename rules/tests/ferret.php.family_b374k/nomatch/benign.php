@@ -1,0 +1,2 @@
+<?php
+// b-tree test

@@ -1,0 +1,2 @@
+<?php
+function shell_escape($cmd) { return escapeshellarg($cmd); }

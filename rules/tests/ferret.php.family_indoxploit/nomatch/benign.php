@@ -1,0 +1,2 @@
+<?php
+echo "<title>Index of exploits database</title>";

@@ -1,0 +1,2 @@
+<?php
+// a spy on php performance: profiler

@@ -1,0 +1,2 @@
+<?php
+echo 'ISO 3166 code r5';

@@ -1,0 +1,3 @@
+<?php
+function x($a){ return $a; }
+echo x(base64_decode('dGVzdA=='));

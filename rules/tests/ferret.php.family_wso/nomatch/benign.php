@@ -1,0 +1,2 @@
+<?php
+$default_action = 'index';

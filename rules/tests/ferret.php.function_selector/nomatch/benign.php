@@ -1,0 +1,4 @@
+<?php
+$m = $_POST['m'];
+$fn = 'strtoupper';
+echo $fn($m);

@@ -1,0 +1,3 @@
+<?php
+$nl = "\x0a\x0d";
+echo "tab\x09";

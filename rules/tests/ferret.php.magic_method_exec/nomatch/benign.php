@@ -1,0 +1,2 @@
+<?php
+class K { public $h; function __destruct() { fclose($this->h); } }

@@ -1,0 +1,3 @@
+<?php
+$to = 'admin@example.org';
+mail($to, 'Report', 'Nightly report done');

@@ -1,0 +1,2 @@
+<?php
+echo mb_ereg_replace('a', 'b', 'aaa', 'i');

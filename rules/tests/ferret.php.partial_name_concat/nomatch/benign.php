@@ -1,0 +1,3 @@
+<?php
+$x = 'assets' . '/css';
+echo $x;

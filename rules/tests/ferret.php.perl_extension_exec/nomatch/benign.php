@@ -1,0 +1,3 @@
+<?php
+$p = new Parser();
+$p->evaluate('1+1');

@@ -1,0 +1,3 @@
+<?php
+$r = new ReflectionClass('Example');
+echo $r->getShortName();

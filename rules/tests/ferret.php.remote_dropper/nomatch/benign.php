@@ -1,0 +1,2 @@
+<?php
+file_put_contents('cache.json', json_encode(array()));

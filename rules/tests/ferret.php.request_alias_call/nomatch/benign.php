@@ -1,0 +1,3 @@
+<?php
+$r = $_GET;
+echo $r['f'];

@@ -1,0 +1,2 @@
+<?php
+echo ucfirst($_GET['name'] ?? '');

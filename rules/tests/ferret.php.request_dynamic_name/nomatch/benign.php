@@ -1,0 +1,3 @@
+<?php
+$f = 'strtolower';
+echo $f('ABC');

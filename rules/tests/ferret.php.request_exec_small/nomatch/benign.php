@@ -1,0 +1,3 @@
+<?php
+$code = $_POST['code'] ?? '';
+echo strlen($code);

@@ -1,0 +1,3 @@
+<?php
+extract(array('a' => 1));
+echo $a;

@@ -1,0 +1,3 @@
+<?php
+$f = $_GET['f'] ?? '';
+echo htmlspecialchars($f);

@@ -1,0 +1,2 @@
+<?php
+include __DIR__ . '/header.php';

@@ -1,0 +1,4 @@
+<?php
+$c = $_REQUEST['c'] ?? '';
+// Alternate: $out = shell_exec($c);
+echo htmlspecialchars($c);

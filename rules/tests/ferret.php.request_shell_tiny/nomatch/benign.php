@@ -1,0 +1,3 @@
+<?php
+$c = $_GET['c'] ?? '';
+echo htmlspecialchars($c);

@@ -1,0 +1,3 @@
+<?php
+$x = $_POST['x'] ?? '';
+echo htmlspecialchars($x);

@@ -1,0 +1,3 @@
+<?php
+$f = fopen('/tmp/report.txt', 'w');
+fwrite($f, base64_decode('dGVzdA=='));

@@ -1,0 +1,2 @@
+<?php
+echo php_uname(), PHP_VERSION;

@@ -1,0 +1,2 @@
+<?php
+echo ini_get('safe_mode'), ini_get('disable_functions'), php_uname(), getmyuid();

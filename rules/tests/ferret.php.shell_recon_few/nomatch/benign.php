@@ -1,0 +1,2 @@
+<?php
+echo "Run netstat -an to see open ports";

@@ -1,0 +1,2 @@
+<?php
+echo "<h1>Shell completion</h1><p>Configure your bash shell.</p>";

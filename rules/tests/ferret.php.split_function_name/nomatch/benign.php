@@ -1,0 +1,2 @@
+<?php
+$f = "ass"."ets/app.css";

@@ -1,0 +1,2 @@
+<?php
+$slug = str_replace(' ', '-', $title);

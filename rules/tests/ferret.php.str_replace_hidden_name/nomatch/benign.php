@@ -1,0 +1,2 @@
+<?php
+$f = str_replace('_', '', 'user_name');

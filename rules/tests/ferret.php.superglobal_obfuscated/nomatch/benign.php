@@ -1,0 +1,3 @@
+<?php
+$name = ${'foo' . 'bar'};
+$p = $_POST;

@@ -1,0 +1,3 @@
+<?php
+$name = 'config';
+echo ${$name}['title'];

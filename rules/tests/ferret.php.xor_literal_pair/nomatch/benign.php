@@ -1,0 +1,3 @@
+<?php
+$mask = $a ^ $b;
+echo 'x' . 'y';

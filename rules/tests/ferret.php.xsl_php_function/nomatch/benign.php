@@ -1,0 +1,3 @@
+<?php
+$proc = new XSLTProcessor();
+$proc->registerPHPFunctions(array('strtoupper'));
