@@ -87,7 +87,8 @@ fn php() -> &'static PhpRegexes {
             sink: Regex::new(r"(?i)(?:^|[^\w$>:])(eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|include|include_once|require|require_once)\s*\(").unwrap(),
             callback: Regex::new(r"(?i)(?:^|[^\w$>:])(call_user_func|call_user_func_array|array_map|array_filter|array_walk|usort|uasort|uksort|register_shutdown_function|register_tick_function|ob_start|iterator_apply|preg_replace_callback)\s*\(").unwrap(),
             request_call: Regex::new(r#"(?i)\$_(?:GET|POST|REQUEST|COOKIE|SERVER)\s*\[[^\]]{1,40}\]\s*\("#).unwrap(),
-            XX.unwrap(),
+            // No space before `(`: `"INSERT INTO $table ("` is SQL, `$f(` is a call.
+            var_call: Regex::new(r"(?:^|[^\w>:\\])\$([A-Za-z_]\w*)\(").unwrap(),
             name_assign: Regex::new(r#"(?i)\$([A-Za-z_]\w*)\s*=\s*['"](assert|eval|system|exec|shell_exec|passthru|popen|proc_open|create_function|base64_decode|gzinflate|str_rot13|call_user_func|preg_replace)['"]\s*;"#).unwrap(),
             suppressed: Regex::new(r"(?i)@\s*(eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|call_user_func|base64_decode|gzinflate|fsockopen)\s*\(").unwrap(),
             extract: Regex::new(r#"(?i)\b(?:extract\s*\(\s*\$_(?:GET|POST|REQUEST|COOKIE)|parse_str\s*\(\s*\$_SERVER\s*\[\s*['"]QUERY_STRING)"#).unwrap(),
