@@ -37,7 +37,7 @@ pub enum RuleError {
         /// The path.
         path: PathBuf,
         /// What the OS said.
-        #[source]
+
         source: std::io::Error,
     },
 }

@@ -61,6 +61,8 @@ pub fn identify(path: &Path, data: &[u8]) -> Option<(Language, IdentifiedBy)> {
 const MARKERS: &[(&str, Language)] = &[
     ("<?php", Language::Php),
     ("<%@ page language=\"c#\"", Language::Aspx),
+    ("<%@ page language=\"jscript\"", Language::Aspx),
+    ("<%@ page language=\"java\"", Language::Jsp),
     ("<%@ page language=\"vb\"", Language::Aspx),
     ("<%@page language=\"c#\"", Language::Aspx),
     ("<%@ webhandler", Language::Aspx),
@@ -75,10 +77,12 @@ const MARKERS: &[(&str, Language)] = &[
     ("<%@page contenttype", Language::Jsp),
     ("<%@ page pageencoding", Language::Jsp),
     ("<jsp:", Language::Jsp),
-    ("request.getparameter(", Language::Jsp),
     ("<%@ language", Language::Asp),
     ("<%@language", Language::Asp),
-    ("server.createobject(", Language::Asp),
+    ("<%eval ", Language::Asp),
+    ("<% eval ", Language::Asp),
+    ("<%execute", Language::Asp),
+    ("<% execute", Language::Asp),
     ("<cfscript", Language::Cfm),
     ("<cfexecute", Language::Cfm),
     ("<cfset ", Language::Cfm),
@@ -203,9 +207,14 @@ mod tests {
         assert_eq!(
             id(
                 "lib.inc",
-                b"<% Response.Write(1) %> Server.CreateObject(\"x\")"
+                b"<%@ Language=VBScript %><% Response.Write(1) %>"
             ),
             Some((Language::Asp, IdentifiedBy::Extension))
         );
+        assert_eq!(
+            id("a.txt", b"<%@ Page Language=\"Jscript\"%>"),
+            Some((Language::Aspx, IdentifiedBy::Content))
+        );
+        assert_eq!(id("doc.md", b"request.getParameter(\"cmd\") Runtime.exec"), None);
     }
 }

@@ -34,7 +34,7 @@ rule asp_fso_file_ops
 
     strings:
         $fso  = "filesystemobject" nocase
-        $op   = /\.(createtextfile|opentextfile|deletefile|deletefolder|copyfile|movefile)[ \t]*\(/ nocase
+        $op   = /\.(createtextfile|opentextfile|deletefile|deletefolder|copyfile|movefile)[ \t]*[( ]/ nocase
         $req  = /request[ \t]*(\.[ \t]*(form|querystring|item))?[ \t]*\(/ nocase
 
     condition:

@@ -105,9 +105,9 @@ rule asp_encoded_small_page
     meta:
         id          = "ferret.asp.encoded_small_page"
         technique   = "T1505.003"
-        severity    = "high"
-        score       = 75
-        description = "Tiny ASP page whose only code is a Script Encoder (#@~^) block: an encoded one-liner"
+        severity    = "low"
+        score       = 20
+        description = "Tiny page whose code is a Script Encoder (#@~^) block, the usual wrapping of an encoded one-liner (weak alone: small encoded include files also exist)"
 
     strings:
         $blk = /#@~\^[A-Za-z0-9+\/]{6}==/
@@ -128,7 +128,7 @@ rule asp_obfuscated_progid
     strings:
         // CreateObject("scr"&"ipt"&"ing...") or CreateObject("ad"&e&"odb.st"&e&"ream")
         $split = /createobject[ \t]*\([ \t]*"[a-z.]{1,20}"[ \t]*[&+][ \t]*("[a-z.]{1,20}"|[a-z]\w{0,3}[ \t]*[&+][ \t]*"[a-z.]{1,20}")[ \t]*[&+)]/ nocase
-        $const = /=[ \t]*"(scr|scri|scrip|script|wscr|wscri|wscrip|ad|ado|adod|adodb|she|shel|shell)"[ \t]*&[ \t]*"[a-z.]{1,12}"[ \t]*&[ \t]*"[a-z.]{1,12}"/ nocase
+        $const = /=[ \t]*"(scr|scri|scrip|script|wscr|wscri|wscrip|ad|ado|adod|adodb|she|shel|shell)"[ \t]*&[ \t]*"[a-z.]{1,20}"[ \t]*&[ \t]*"[a-z.]{1,20}"/ nocase
         $chr   = /createobject[ \t]*\([ \t]*("[a-z.]{0,12}"[ \t]*&[ \t]*)?chr[ \t]*\([ \t]*&?[0-9]/ nocase
 
     condition:

@@ -139,10 +139,10 @@ rule aspx_jscript_eval_request
         $srv2  = "<%@" nocase
         $req   = /String[ \t]*\([ \t]*Request[ \t]*(\.(form|querystring|item))?[ \t]*\(/
         $alias = /[{,][ \t]*['"]?\w{1,10}['"]?[ \t]*:[ \t]*eval[ \t]*[},]/
-        $call  = /\.\w{1,10}[ \t]*\([ \t]*unescape[ \t]*\(/
+        $alias2 = /var[ \t]+\w{1,20}[ \t]*=[ \t]*eval[ \t]*;/
 
     condition:
-        $lang1 and ($srv or $srv2) and $req and ($alias or $call)
+        $lang1 and ($srv or $srv2) and $req and ($alias or $alias2)
 }
 
 rule aspx_xslt_script_exec
@@ -156,7 +156,7 @@ rule aspx_xslt_script_exec
 
     strings:
         $xs   = "msxsl:script" nocase
-        $bad1 = /eval[ \t]*\([ \t]*Request/ nocase
+        $bad1 = /eval[ \t]*\([ \t]*(\w{1,10}\.)?Request/ nocase
         $bad2 = /wscript\.shell/ nocase
         $bad3 = /Process\.Start|ProcessStartInfo/ nocase
         $run  = /TransformNode|XslCompiledTransform|XslTransform/ nocase

@@ -11,7 +11,7 @@ rule aspx_assembly_load_request
         description = "Bytes from the HTTP request are base64-decoded or AES-decrypted and loaded as a .NET assembly (in-memory payload loader: Godzilla/Behinder/AntSword style)"
 
     strings:
-        $load1 = /Assembly[ \t]*\.[ \t]*Load[ \t]*\(/
+        $load1 = /Assembly[ \t]*\.[ \t]*Load[ \t]*\([ \t]*[^"\s)]/
         $load2 = /GetMethod[ \t]*\([ \t]*"Load"/
         $load3 = /AppDomain\.CurrentDomain\.Load[ \t]*\(/
         $load4 = /typeof[ \t]*\([ \t]*(System\.Reflection\.)?Assembly[ \t]*\)/
@@ -26,7 +26,8 @@ rule aspx_assembly_load_request
         $inst  = /\.CreateInstance[ \t]*\([ \t]*"/
 
     condition:
-        ($load1 or $load3 or ($load2 and $load4)) and any of ($req*) and any of ($dec*) and ($inst or $dec1 or $req1)
+        ($load1 or $load3 or ($load2 and $load4)) and any of ($req*) and
+        (($dec1 and $dec2) or ($req1 and $inst) or ($dec3 and $inst and ($req2 or $req3)))
 }
 
 rule aspx_godzilla_session_payload

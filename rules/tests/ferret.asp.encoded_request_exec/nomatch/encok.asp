@@ -1,0 +1,1 @@
+<%#@~^GwAAAA==]/2Kxk+RqDbO+,Dn;!+dOvJ3rbAAAAAA==^#~@%>

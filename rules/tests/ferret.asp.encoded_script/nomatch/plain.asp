@@ -1,0 +1,2 @@
+<%@ LANGUAGE = "VBScript" %>
+<% Response.Write "#@~^ is the encoder marker" %>

@@ -1,0 +1,4 @@
+<%
+Execute LoadTemplate("header")
+Response.Write Chr(13) & Chr(10)
+%>

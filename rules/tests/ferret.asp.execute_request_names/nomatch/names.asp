@@ -1,0 +1,5 @@
+<%
+For Each k In Request.Form
+  Response.Write Server.HTMLEncode(k) & "=" & Server.HTMLEncode(Request.Form(k))
+Next
+%>

@@ -1,0 +1,5 @@
+<%
+session("lang")=GetLang(Request("l"))
+lang=session("lang")
+Response.Write lang
+%>

@@ -1,0 +1,3 @@
+<%
+Response.Write Request.ServerVariables("SERVER_NAME")
+%>

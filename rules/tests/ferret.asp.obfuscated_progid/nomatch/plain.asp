@@ -1,0 +1,4 @@
+<%
+Set f = Server.CreateObject("Scripting.FileSystemObject")
+msg = "Hello " & name & "!"
+%>

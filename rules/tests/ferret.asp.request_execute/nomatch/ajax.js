@@ -1,0 +1,1 @@
+var o = eval("(" + request.responseText + ")");

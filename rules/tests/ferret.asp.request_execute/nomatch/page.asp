@@ -1,0 +1,4 @@
+<% Dim x
+x = Request("id")
+Response.Write Server.HTMLEncode(x)
+%>

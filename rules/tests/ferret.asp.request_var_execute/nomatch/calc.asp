@@ -1,0 +1,5 @@
+<%
+Dim n
+n = request("n")
+Response.Write CInt(n) * 2
+%>

@@ -1,0 +1,4 @@
+<%
+' FTP server status page
+Response.Write "Serv-U service is running on port 21"
+%>

@@ -1,0 +1,2 @@
+<% session("user")=request("user")
+Response.Write "hello " & Server.HTMLEncode(session("user")) %>

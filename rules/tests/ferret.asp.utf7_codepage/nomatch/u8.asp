@@ -1,0 +1,2 @@
+<%@ codepage=65001 %>
+<% Response.Write "+ADw-hello+AD4-" %>

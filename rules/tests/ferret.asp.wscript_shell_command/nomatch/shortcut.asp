@@ -1,0 +1,5 @@
+<%
+Set sh = Server.CreateObject("WScript.Shell")
+p = sh.ExpandEnvironmentStrings("%TEMP%")
+Response.Write p
+%>

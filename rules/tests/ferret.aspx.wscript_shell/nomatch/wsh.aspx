@@ -1,0 +1,5 @@
+<%@ Page Language="Jscript" %>
+<%
+var n = new ActiveXObject("Scripting.Dictionary");
+Response.Write("ok");
+%>

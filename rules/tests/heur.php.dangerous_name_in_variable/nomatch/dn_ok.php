@@ -1,0 +1,3 @@
+<?php
+$k = 'strlen';
+echo $k('abc');

@@ -1,0 +1,3 @@
+<?php
+extract(['a' => 1, 'b' => 2]);
+echo $a + $b;

@@ -1,0 +1,4 @@
+<?php
+$greeting = 'Hello, ' . 'world';
+$nl = "\x0a";
+echo $greeting . $nl;

@@ -1,0 +1,3 @@
+<?php
+$clean = array_map('trim', $_POST['items']);
+$sorted = call_user_func([$this, 'sortItems'], $_GET['order']);

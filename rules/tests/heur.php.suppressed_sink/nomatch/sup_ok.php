@@ -1,0 +1,3 @@
+<?php
+$fh = @fopen('/tmp/x', 'r');
+$v = @unserialize($s);

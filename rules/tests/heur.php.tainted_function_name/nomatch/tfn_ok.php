@@ -1,0 +1,5 @@
+<?php
+$fn = 'strtoupper';
+echo $fn('a');
+$t = $_GET['t'];
+$sql = "SELECT * FROM $t (";

@@ -1,0 +1,5 @@
+<?php
+$expr = '1 + 1';
+$v = eval('return ' . $expr . ';');
+$name = $_GET['name'];
+echo htmlspecialchars($name);

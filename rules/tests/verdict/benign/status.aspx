@@ -1,0 +1,2 @@
+<%@ Page Language="C#" %>
+<% Response.Write(System.Diagnostics.Process.GetCurrentProcess().ProcessName); %>
