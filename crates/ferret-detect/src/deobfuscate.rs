@@ -232,10 +232,18 @@ fn is_text(b: &[u8]) -> bool {
         return false;
     }
     let sample = &b[..b.len().min(4096)];
-    let printable = sample
-        .iter()
-        .filter(|c| c.is_ascii_graphic() || c.is_ascii_whitespace() || **c >= 0x80)
-        .count();
+    // Non-ASCII counts as text only where it is valid UTF-8: random bytes
+    // are half high-bit bytes, and must not pass for text.
+    let printable: usize = sample
+        .utf8_chunks()
+        .map(|c| {
+            c.valid()
+                .chars()
+                .filter(|ch| !ch.is_control() || ch.is_ascii_whitespace())
+                .map(char::len_utf8)
+                .sum::<usize>()
+        })
+        .sum();
     let punct = sample
         .iter()
         .filter(|c| matches!(c, b'(' | b')' | b';' | b'$' | b'=' | b'<' | b'>'))

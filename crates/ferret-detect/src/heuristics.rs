@@ -82,7 +82,7 @@ fn php() -> &'static PhpRegexes {
         let src = r#"\$_(?:GET|POST|REQUEST|COOKIE|FILES|SERVER\s*\[\s*['"]HTTP_(?:[A-GI-Z]|H[A-NP-Z]))|\$\{\s*['"]_(?:GET|POST|REQUEST|COOKIE)|\$GLOBALS\s*\[\s*['"]_(?:GET|POST|REQUEST|COOKIE)|getallheaders\s*\(|php://input|\$HTTP_(?:GET|POST)_VARS"#;
         PhpRegexes {
             source: Regex::new(&format!("(?i)(?:{src})")).unwrap(),
-            assign: Regex::new(r"\$([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[[^\]\n]{0,40}\]\s*)?\.?=\s*([^;]{0,400})").unwrap(),
+            assign: Regex::new(r"\$([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[[^\]\n]{0,40}\]\s*)?\.?=([^=>][^;]{0,400})").unwrap(),
             foreach: Regex::new(r"(?i)foreach\s*\(\s*([^;{]{0,200}?)\s+as\s+\$([A-Za-z_]\w*)(?:\s*=>\s*\$([A-Za-z_]\w*))?").unwrap(),
             sink: Regex::new(r"(?i)(?:^|[^\w$>:])(eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|include|include_once|require|require_once)\s*\(").unwrap(),
             callback: Regex::new(r"(?i)(?:^|[^\w$>:])(call_user_func|call_user_func_array|array_map|array_filter|array_walk|usort|uasort|uksort|register_shutdown_function|register_tick_function|ob_start|iterator_apply|preg_replace_callback)\s*\(").unwrap(),
@@ -554,7 +554,11 @@ mod tests {
     fn request_named_function_and_named_variable() {
         assert!(ids("<?php $_GET['a']($_GET['b']); ?>").contains(&"heur.php.request_function_name"));
         assert!(ids("<?php $f = $_REQUEST['f']; $f($_REQUEST['g']); ?>")
-            .contains(&"heur.php.request_function_name"));
+            .contains(&"heur.php.tainted_function_name"));
+        assert!(!ids("<?php $f = $_REQUEST['f']; // $f(1)\n ?>")
+            .contains(&"heur.php.tainted_function_name"));
+        assert!(!ids("<?php class A { function exec($c) {} } $x = $_GET['a']; ?>")
+            .contains(&"heur.php.request_to_sink"));
         assert!(
             ids("<?php $k = 'assert'; $k($x); ?>").contains(&"heur.php.dangerous_name_in_variable")
         );

@@ -1,0 +1,7 @@
+//! Integration tests: the real `ferret` binary on temporary trees.
+
+mod util;
+
+mod rules;
+mod scan;
+mod scan_bad_input;

@@ -1,0 +1,108 @@
+// Command-runner helpers, register_globals-era command pages, canned shell commands and
+// anti-forensic log wipers: command execution without an obvious request read.
+
+rule php_cmd_helper_capture
+{
+    meta:
+        id = "ferret.php.cmd_helper_capture"
+        technique = "T1505.003"
+        severity = "low"
+        score = 25
+        description = "Helper function taking a command ($cmd, $command, $s_c...) that runs it with an error-suppressed exec/system/passthru/shell_exec/popen and returns the captured output: the command core of a web shell"
+    strings:
+        // function exe($cmd) { ... @system($cmd) / $x = @shell_exec($cmd) / @popen($cmd,"r") ... }
+        $f = /function\s+\w{1,40}\s*\(\s*\$(cmd|command|cmds|c|s_c|comando|komut|kod|shellcmd|cmdline|execute|exec_cmd)\s*[,)][^{]{0,60}\{[^}]{0,300}@(system|passthru|shell_exec|exec|popen|proc_open)\s*\(\s*\$(cmd|command|cmds|c|s_c|comando|komut|kod|shellcmd|cmdline|execute|exec_cmd)\s*[,)]/i
+    condition:
+        $f
+}
+
+rule php_cmd_helper_fallback
+{
+    meta:
+        id = "ferret.php.cmd_helper_fallback"
+        technique = "T1505.003"
+        severity = "medium"
+        score = 50
+        description = "Command helper that tries several execution functions in turn (is_callable/function_exists checks, or a switch on the function name) and captures the output: the portable command core of a web shell"
+    strings:
+        $c1 = /(is_callable|function_exists)\s*\(\s*['"]system['"]\s*\)/i
+        $c2 = /(is_callable|function_exists)\s*\(\s*['"]shell_exec['"]\s*\)/i
+        $c3 = /(is_callable|function_exists)\s*\(\s*['"]exec['"]\s*\)/i
+        $c4 = /(is_callable|function_exists)\s*\(\s*['"]passthru['"]\s*\)/i
+        $c5 = /(is_callable|function_exists)\s*\(\s*['"]popen['"]\s*\)/i
+        $c6 = /(is_callable|function_exists)\s*\(\s*['"]proc_open['"]\s*\)/i
+        $cap = /ob_start\s*\(\s*\)\s*;\s*@?(system|passthru)\s*\(\s*\$\w{1,20}\s*\)/i
+        $sw = /case\s+['"](exec|system|passthru|shell_exec|popen|proc_open)['"]\s*:\s*[^;]{0,40}@?(exec|system|passthru|shell_exec|popen|proc_open)\s*\(\s*\$(cmd|command|c|s_c)\b/i
+        $wrap = /function\s+\w{1,40}\s*\(\s*\$(cmd|command|c|s_c)\s*,\s*\$(fun|func|function|method|f)\s*\)/i
+    condition:
+        (2 of ($c*) and $cap) or ($sw and $wrap)
+}
+
+rule php_command_form_sink
+{
+    meta:
+        id = "ferret.php.command_form_sink"
+        technique = "T1505.003"
+        severity = "medium"
+        score = 50
+        description = "Page with a form field named like a command (cmd, command, kod, komut) whose same-named variable is run by system/passthru/shell_exec/exec/popen: register_globals-era command shell"
+    strings:
+        $in = /<input[^>]{0,200}name\s*=\s*\\?["']?(cmd|command|kod|komut|comando|cmdline|shellcmd|execute)\\?["'\s>]/i
+        $sink = /(^|[^\w>$:\\])(system|passthru|shell_exec|exec|popen|proc_open)\s*\(\s*"?\$(cmd|command|kod|komut|comando|cmdline|shellcmd|execute)\b/i
+        $bt = /`\s*\$(cmd|command|kod|komut)\s*`/i
+    condition:
+        $in and ($sink or $bt)
+}
+
+rule php_cmd_variable_sink
+{
+    meta:
+        id = "ferret.php.cmd_variable_sink"
+        technique = "T1505.003"
+        severity = "low"
+        score = 20
+        description = "A variable named like a shell command ($cmd, $command, $kod, $komut) is run by system/passthru/shell_exec/popen or printed from exec: weak sign of a command page"
+    strings:
+        $a = /(echo|print|=|;|\{|\n)\s*@?(system|passthru|shell_exec|popen)\s*\(\s*"?\$(cmd|command|kod|komut|comando|cmdline|shellcmd)\b"?\s*[),]/i
+        $b = /\$work_dir\s*=\s*@?exec\s*\(\s*['"]pwd['"]\s*\)/i
+    condition:
+        any of them
+}
+
+rule php_canned_shell_command
+{
+    meta:
+        id = "ferret.php.canned_shell_command"
+        technique = "T1505.003"
+        severity = "medium"
+        score = 50
+        description = "Spawns a system shell or runs canned identity/recon commands (\"/bin/sh\", \"id\\npwd\") through exec/system/popen/proc_open"
+    strings:
+        $sh = /(^|[^\w>$:\\])(exec|system|passthru|shell_exec|popen|proc_open)\s*\(\s*['"]\/bin\/(ba|z|k)?sh( -i)?['"]/i
+        $lit = /\$\w{1,30}\s*=\s*['"](\/bin\/(ba)?sh( -i)?|id\\n(pwd|whoami|uname -a)\\n|whoami\\n|(id|whoami|uname -a)\s*;\s*(pwd|id|whoami|uname -a))['"]\s*;/i
+        $use = /(^|[^\w>$:\\])(exec|system|passthru|shell_exec|popen|proc_open)\s*\(\s*"?\$\w{1,30}"?\s*,/i
+    condition:
+        $sh or (filesize < 3KB and $lit and $use)
+}
+
+rule php_log_wiper
+{
+    meta:
+        id = "ferret.php.log_wiper"
+        technique = "T1505.003"
+        severity = "high"
+        score = 75
+        description = "Anti-forensic log cleaner: deletes shell history and login records (.bash_history, wtmp/utmp/lastlog, unset HISTFILE) from PHP"
+    strings:
+        $h1 = ".bash_history" nocase
+        $h2 = "unset HISTFILE" nocase
+        $h3 = "/var/log/wtmp" nocase
+        $h4 = "/var/run/utmp" nocase
+        $h5 = "/var/log/lastlog" nocase
+        $h6 = "/var/log/secure" nocase
+        $h7 = "/var/log/messages" nocase
+        $h8 = ".bash_logout" nocase
+        $rm = /-exec\s+rm\s+-r?f|rm\s+-rf\s+\/var\/log|(unlink|system|exec|shell_exec|passthru)\s*\(\s*\$\w{1,30}\s*\)/i
+    condition:
+        3 of ($h*) and $rm
+}
