@@ -37,7 +37,8 @@ pub struct WebshellConfig {
 
 /// Compiled, immutable, `Send + Sync`: build once, share with every thread.
 pub struct WebshellRules {
-    shipped: Option<CompiledYara>,
+    /// One rule set per language (empty with `no_shipped_rules`).
+    shipped: Vec<(Language, CompiledYara)>,
     user: Option<CompiledYara>,
     allowlist: Allowlist,
     thresholds: Thresholds,
@@ -48,11 +49,7 @@ impl WebshellConfig {
     /// Compiles everything. Shipped rules must compile; user rule files that do
     /// not are returned beside the rules (the scan goes on without them).
     pub fn build(&self) -> Result<(WebshellRules, Vec<RuleError>), RuleError> {
-        let shipped = if self.no_shipped_rules {
-            None
-        } else {
-            Some(compile_shipped()?)
-        };
+        let shipped = if self.no_shipped_rules { Vec::new() } else { compile_shipped()? };
         let mut warnings = Vec::new();
         let user = if self.user_yara.is_empty() {
             None
@@ -98,7 +95,7 @@ impl WebshellRules {
     pub fn scanner(&self) -> WebshellScanner<'_> {
         WebshellScanner {
             rules: self,
-            shipped: self.shipped.as_ref().map(|c| self.yara_scanner(c)),
+            shipped: self.shipped.iter().map(|_| None).collect(),
             user: self.user.as_ref().map(|c| self.yara_scanner(c)),
         }
     }
@@ -115,10 +112,13 @@ impl WebshellRules {
         let mut v: Vec<&RuleMeta> = self
             .shipped
             .iter()
+            .map(|(_, c)| c)
             .chain(self.user.iter())
             .flat_map(|c| c.meta.values())
             .collect();
         v.sort_by(|a, b| (a.origin as u8, &a.id).cmp(&(b.origin as u8, &b.id)));
+        // Shared rule files sit in every language's set: list each once.
+        v.dedup_by(|a, b| a.id == b.id && a.origin == b.origin);
         v
     }
 
@@ -177,7 +177,8 @@ pub enum ScanFileError {
 /// Per-thread scanner. Cheap to make; reuse it for many files.
 pub struct WebshellScanner<'r> {
     rules: &'r WebshellRules,
-    shipped: Option<yara_x::Scanner<'r>>,
+    /// Per-language scanners, made on first use (parallel to `rules.shipped`).
+    shipped: Vec<Option<yara_x::Scanner<'r>>>,
     user: Option<yara_x::Scanner<'r>>,
 }
 
@@ -323,8 +324,7 @@ impl<'r> WebshellScanner<'r> {
         by: IdentifiedBy,
         hits: &mut Vec<Hit>,
     ) -> Result<(), ScanFileError> {
-        let rules = self.rules;
-        if let (Some(scanner), Some(compiled)) = (self.shipped.as_mut(), rules.shipped.as_ref()) {
+        if let Some((scanner, compiled)) = self.shipped_for(lang) {
             yara_hits(scanner, compiled, input.data, None, hits)?;
         }
         let ext = input
@@ -340,8 +340,7 @@ impl<'r> WebshellScanner<'r> {
             push_signal(hits, &s, input.data, None);
         }
         for layer in &layers {
-            if let (Some(scanner), Some(compiled)) = (self.shipped.as_mut(), rules.shipped.as_ref())
-            {
+            if let Some((scanner, compiled)) = self.shipped_for(lang) {
                 yara_hits(scanner, compiled, &layer.bytes, Some(layer), hits)?;
             }
             for s in heuristics::run(lang, &layer.bytes, "", false) {
@@ -349,6 +348,16 @@ impl<'r> WebshellScanner<'r> {
             }
         }
         Ok(())
+    }
+
+    /// The shipped rules for `lang` and this thread's scanner for them.
+    fn shipped_for(&mut self, lang: Language) -> Option<(&mut yara_x::Scanner<'r>, &'r CompiledYara)> {
+        let rules: &'r WebshellRules = self.rules;
+        let i = rules.shipped.iter().position(|(l, _)| *l == lang)?;
+        let compiled = &rules.shipped[i].1;
+        let slot = &mut self.shipped[i];
+        let scanner = slot.get_or_insert_with(|| rules.yara_scanner(compiled));
+        Some((scanner, compiled))
     }
 
     fn scan_user(

@@ -254,3 +254,49 @@ rule php_xsl_php_function
     condition:
         $r and $f
 }
+
+rule php_request_prefixed_dispatch
+{
+    meta:
+        id = "ferret.php.request_prefixed_dispatch"
+        technique = "T1505.003"
+        severity = "low"
+        score = 25
+        description = "call_user_func on a fixed prefix glued to a request parameter ('action' . $_POST['a']): the request picks which handler runs, as in WSO-style panels"
+    strings:
+        $a = /call_user_func(_array)?\s*\(\s*['"]\w{2,20}['"]\s*\.\s*\$_(GET|POST|REQUEST|COOKIE)\s*\[/i
+    condition:
+        $a
+}
+
+rule php_host_keyed_cookie
+{
+    meta:
+        id = "ferret.php.host_keyed_cookie"
+        technique = "T1505.003"
+        severity = "low"
+        score = 25
+        description = "Sets cookies named after md5 of the Host header (setcookie(md5($_SERVER['HTTP_HOST']).'...')), the per-site state store of WSO-family shells"
+    strings:
+        $a = /setcookie\s*\(\s*md5\s*\(\s*@?\$_SERVER\s*\[\s*['"]HTTP_HOST['"]\s*\]\s*\)\s*\./i
+    condition:
+        $a
+}
+
+rule php_varvar_request_import
+{
+    meta:
+        id = "ferret.php.varvar_request_import"
+        technique = "T1505.003"
+        severity = "medium"
+        score = 50
+        description = "Small script that walks superglobals named in a string array through variable variables (foreach (array('_POST','_GET') as $r) foreach ($$r as $k=>$v) $$k=$v) and then calls or evaluates a variable: request data reaches a dynamic call without naming $_POST"
+    strings:
+        $imp = /foreach\s*\(\s*array\s*\(\s*['"]_(POST|GET|COOKIE|REQUEST|SERVER)['"]/i
+        $vv = /foreach\s*\(\s*\$\$\w{1,30}\s+as\s+\$\w{1,30}\s*=>/i
+        $call = /(^|[;{}]\s*)@?\$\w{1,30}\s*\(\s*\$\$?\w{1,30}\s*\)\s*;/
+        $new = /->newInstance(Args)?\s*\(\s*\$\w{1,30}\s*,/i
+        $ev = /(eval|assert)\s*\(\s*\$\w{1,30}\s*\./i
+    condition:
+        filesize < 4KB and $imp and $vv and ($call or $new or $ev)
+}

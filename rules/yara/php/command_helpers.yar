@@ -6,14 +6,16 @@ rule php_cmd_helper_capture
     meta:
         id = "ferret.php.cmd_helper_capture"
         technique = "T1505.003"
-        severity = "low"
-        score = 25
-        description = "Helper function taking a command ($cmd, $command, $s_c...) that runs it with an error-suppressed exec/system/passthru/shell_exec/popen and returns the captured output: the command core of a web shell"
+        severity = "medium"
+        score = 50
+        description = "Command runner that executes a command variable with error suppression and captures its output for the page (@ob_start(); @system($cmd); ob_get_contents / @popen($cmd) + fread loop / @exec($cmd,$out) + join / $x = @shell_exec($cmd); return $x): the command core of phpspy/WSO-style shells"
     strings:
-        // function exe($cmd) { ... @system($cmd) / $x = @shell_exec($cmd) / @popen($cmd,"r") ... }
-        $f = /function\s+\w{1,40}\s*\(\s*\$(cmd|command|cmds|c|s_c|comando|komut|kod|shellcmd|cmdline|execute|exec_cmd)\s*[,)][^{]{0,60}\{[^}]{0,300}@(system|passthru|shell_exec|exec|popen|proc_open)\s*\(\s*\$(cmd|command|cmds|c|s_c|comando|komut|kod|shellcmd|cmdline|execute|exec_cmd)\s*[,)]/i
+        $ob = /ob_start\s*\(\s*\)\s*;\s*@(system|passthru)\s*\(\s*\$(cmd|command|cmds|c|s_c|comando|komut|kod|shellcmd|cmdline|execute)\s*\)\s*;\s*\$\w{1,30}\s*=\s*@?ob_get_contents/i
+        $po = /\$\w{1,30}\s*=\s*@popen\s*\(\s*\$(cmd|command|cmds|c|s_c|comando|komut|kod|shellcmd|cmdline|execute)\s*,\s*['"]r['"]\s*\)\s*;\s*while\s*\(\s*!\s*@?feof/i
+        $ex = /@exec\s*\(\s*\$(cmd|command|cmds|c|s_c|comando|komut|kod|shellcmd|cmdline|execute)\s*,\s*\$\w{1,30}\s*\)\s*;\s*\$\w{1,30}\s*=\s*(join|implode)\s*\(\s*["']\\n["']/i
+        $se = /function\s+\w{1,40}\s*\(\s*\$(cmd|command|cmds|c|s_c|comando|komut|kod|shellcmd|cmdline|execute)\s*[,)][^{]{0,40}\{[^}]{0,200}\$\w{1,30}\s*=\s*@shell_exec\s*\(\s*\$(cmd|command|cmds|c|s_c|comando|komut|kod|shellcmd|cmdline|execute)\s*\)\s*;[^}]{0,40}return\s+\$/i
     condition:
-        $f
+        any of them
 }
 
 rule php_cmd_helper_fallback

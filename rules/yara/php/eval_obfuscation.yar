@@ -260,3 +260,18 @@ rule php_empty_arg_variable_call
     condition:
         $a
 }
+
+rule php_eval_code_literal
+{
+    meta:
+        id = "ferret.php.eval_code_literal"
+        technique = "T1505.003"
+        severity = "medium"
+        score = 50
+        description = "PHP code kept as escaped text in a string (\"while(list(\\$key,\\$val) = each(\\$$v))...\") assigned to a variable that is then evaluated: code that walks variables chosen at run time"
+    strings:
+        $lit = /\$\w{1,20}\s*=\s*"[^"\n]{0,20}(while|foreach|for|if)\s*\(\s*(list\s*\()?[^"\n]{0,30}\\\$\w{1,20}[^"\n]{0,40}(each|as)\s*[\s(][^"\n]{0,10}(\\\$\$|\$"\s*\.)/
+        $ev = /(^|[^\w>$:\\])@?eval\s*\(\s*\$\w{1,20}\s*\)/i
+    condition:
+        filesize < 4KB and $lit and $ev
+}

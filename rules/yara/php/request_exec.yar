@@ -215,7 +215,7 @@ rule php_com_shell
         score = 75
         description = "Windows command execution through COM objects (WScript.Shell, Shell.Application), often with the class name split to evade scanners"
     strings:
-        $a = /new\s+COM\s*\(\s*["'](wscript\.shell|shell\.application|wscript\.network)/i
+        $a = /new\s+COM\s*\(\s*["'](wscript\.shell|shell\.application|shell\.users|wscript\.network)/i
         $b = /new\s+COM\s*\(\s*["'][^'"]{1,10}["']\s*\./i
         $c = /new\s+COM\s*\([^)]{0,40}\)\s*;[^;]{0,200}->\s*(exec|run|shellexecute)\s*\(/i
     condition:
@@ -324,4 +324,83 @@ rule php_exec_variable_output
         $b = /= ?`\$\w{1,30}`;/
     condition:
         any of them
+}
+
+rule php_merged_request_exec
+{
+    meta:
+        id = "ferret.php.merged_request_exec"
+        technique = "T1505.003"
+        severity = "high"
+        score = 75
+        description = "Uses the merged GET/POST array $_GP of b374k-family shells and evaluates or executes one of its values (eval of a decoded $_GP value, exe($_GP['cmd']))"
+        family = "b374k"
+    strings:
+        $gp = /\$_GP\s*\[/
+        $ev = /(eval|assert)\s*\(\s*\$\w{1,30}\s*\)/i
+        $dec = /(base64_decode|gzinflate|str_rot13)\s*\(\s*\$_GP\s*\[/i
+        $ex = /(exe|system|passthru|shell_exec|exec|popen)\s*\(\s*(base64_decode\s*\(\s*)?\$_GP\s*\[/i
+    condition:
+        $gp and (($ev and $dec) or $ex)
+}
+
+rule php_request_md5_gate
+{
+    meta:
+        id = "ferret.php.request_md5_gate"
+        technique = "T1505.003"
+        severity = "low"
+        score = 25
+        description = "Access gate comparing md5 of a request parameter with a hard-coded hash (md5($_GET['p'])=='<32 hex>'), the password check of small backdoors"
+    strings:
+        $a = /md5\s*\(\s*@?\$_(GET|POST|REQUEST|COOKIE)\s*\[[^\]\n]{1,30}\]\s*\)\s*[!=]==?\s*['"][0-9a-fA-F]{32}['"]/
+        $b = /['"][0-9a-fA-F]{32}['"]\s*[!=]==?\s*md5\s*\(\s*@?\$_(GET|POST|REQUEST|COOKIE)\s*\[/
+    condition:
+        any of them
+}
+
+rule php_remote_code_loader_small
+{
+    meta:
+        id = "ferret.php.remote_code_loader_small"
+        technique = "T1505.003"
+        severity = "medium"
+        score = 50
+        description = "Small script that fetches text from a URL (file_get_contents/fopen+fread/curl) into a variable and evaluates a variable: a remote-code loader"
+    strings:
+        $fetch = /\$\w{1,30}\s*(\.)?=\s*@?(file_get_contents|fread|curl_exec|stream_get_contents)\s*\(\s*\$\w{1,30}/i
+        $url = /(https?:\/\/|\$url\b|\$remote\w{0,20}|\$GLOBALS\s*\[\s*['"]\w{0,20}url)/i
+        $ev = /(^|[^\w>$:\\])@?(eval|assert)\s*\(\s*\$\w{1,30}\s*\)/i
+    condition:
+        filesize < 3KB and $fetch and $url and $ev
+}
+
+rule php_code_string_request
+{
+    meta:
+        id = "ferret.php.code_string_request"
+        technique = "T1505.003"
+        severity = "medium"
+        score = 50
+        description = "A function returns PHP code text that reads a request parameter (return \"l(\\$_POST['\" / return '...'.$_POST['a'].'...') and its result is evaluated: eval hidden behind a helper"
+    strings:
+        $ret1 = /return\s+["'][^"'\n]{0,30}\\?\$_(POST|GET|REQUEST|COOKIE)\s*\[/
+        $ret2 = /return\s+["'][^"'\n]{0,30}["']\s*\.\s*\$_(POST|GET|REQUEST|COOKIE)\s*\[/
+        $ev = /(eval|assert)\s*\(\s*(["'][^"'\n]{0,10}["']\s*\.\s*)?\w{1,30}\s*\(\s*\)/i
+    condition:
+        ($ret1 or $ret2) and $ev
+}
+
+rule php_gated_ternary_call
+{
+    meta:
+        id = "ferret.php.gated_ternary_call"
+        technique = "T1505.003"
+        severity = "low"
+        score = 25
+        description = "A hard-coded hash comparison whose ternary branch directly calls a callback or code/command function (md5($_GET[k])=='<hash>' ? array_map(...) : ...)"
+    strings:
+        $a = /['"][0-9a-fA-F]{32,64}['"]\s*\)?\s*\?\s*@?(array_map|call_user_func|call_user_func_array|array_filter|array_walk|usort|uasort|eval|assert|system|passthru|shell_exec|preg_replace|create_function)\s*\(/i
+    condition:
+        $a
 }
