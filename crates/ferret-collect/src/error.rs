@@ -11,7 +11,6 @@ pub enum CollectError {
         /// The item.
         path: PathBuf,
         /// What the OS said.
-
         source: std::io::Error,
     },
     /// The item disappeared between listing and reading.

@@ -45,7 +45,11 @@ fn key_paths(v: &serde_json::Value, prefix: &str, out: &mut BTreeSet<String>) {
     match v {
         serde_json::Value::Object(m) => {
             for (k, v) in m {
-                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 out.insert(p.clone());
                 key_paths(v, &p, out);
             }
@@ -66,18 +70,28 @@ fn finding_matches_golden_json() {
     if std::env::var_os("FERRET_BLESS").is_some() {
         std::fs::write(&golden_path, &actual).unwrap();
     }
-    let golden = std::fs::read_to_string(&golden_path).expect("golden file (run with FERRET_BLESS=1 to create)");
-    assert_eq!(actual, golden, "the finding contract changed: update docs/finding.md, then FERRET_BLESS=1");
+    let golden = std::fs::read_to_string(&golden_path)
+        .expect("golden file (run with FERRET_BLESS=1 to create)");
+    assert_eq!(
+        actual, golden,
+        "the finding contract changed: update docs/finding.md, then FERRET_BLESS=1"
+    );
     let back: Finding = serde_json::from_str(&golden).unwrap();
     assert_eq!(back, sample());
 }
 
 #[test]
 fn every_key_is_documented() {
-    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/finding.md")).unwrap();
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/finding.md"),
+    )
+    .unwrap();
     let mut keys = BTreeSet::new();
     key_paths(&serde_json::to_value(sample()).unwrap(), "", &mut keys);
     for k in keys {
-        assert!(doc.contains(&format!("`{k}`")), "docs/finding.md does not document `{k}`");
+        assert!(
+            doc.contains(&format!("`{k}`")),
+            "docs/finding.md does not document `{k}`"
+        );
     }
 }

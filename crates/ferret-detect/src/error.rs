@@ -37,7 +37,6 @@ pub enum RuleError {
         /// The path.
         path: PathBuf,
         /// What the OS said.
-
         source: std::io::Error,
     },
 }

@@ -30,19 +30,71 @@ pub struct Signal {
 
 /// The ids and weights of every heuristic, for `ferret rules list`.
 pub const HEURISTICS: &[(&str, u32, &str)] = &[
-    ("heur.php.request_to_sink", 60, "request data reaches a code or command evaluator directly"),
-    ("heur.php.tainted_sink", 35, "request data reaches a code or command evaluator through variables"),
-    ("heur.php.request_to_callback", 35, "request data reaches a callback-taking function (call_user_func, array_map, ...)"),
-    ("heur.php.request_function_name", 60, "the name of the function called comes from the request ($_GET['f'](...))"),
-    ("heur.php.tainted_function_name", 40, "a variable assigned from request data is called as a function"),
-    ("heur.php.dangerous_name_in_variable", 45, "a variable holding an evaluator's name is called as a function"),
-    ("heur.php.hidden_name", 40, "a dangerous function or superglobal name is built from pieces, escapes or chr()"),
-    ("heur.php.suppressed_sink", 20, "a dangerous call is hidden behind the @ error-suppression operator"),
-    ("heur.php.extract_request", 25, "request arrays are turned into variables (extract, parse_str)"),
-    ("heur.decoded_payload", 20, "a base64/compressed blob decodes to code"),
-    ("heur.huge_literal", 15, "a huge high-entropy string literal"),
-    ("heur.long_line", 10, "an extremely long line (packed or obfuscated code)"),
-    ("heur.polyglot", 40, "server-side code inside a file named as an image or media file"),
+    (
+        "heur.php.request_to_sink",
+        60,
+        "request data reaches a code or command evaluator directly",
+    ),
+    (
+        "heur.php.tainted_sink",
+        35,
+        "request data reaches a code or command evaluator through variables",
+    ),
+    (
+        "heur.php.request_to_callback",
+        35,
+        "request data reaches a callback-taking function (call_user_func, array_map, ...)",
+    ),
+    (
+        "heur.php.request_function_name",
+        60,
+        "the name of the function called comes from the request ($_GET['f'](...))",
+    ),
+    (
+        "heur.php.tainted_function_name",
+        40,
+        "a variable assigned from request data is called as a function",
+    ),
+    (
+        "heur.php.dangerous_name_in_variable",
+        45,
+        "a variable holding an evaluator's name is called as a function",
+    ),
+    (
+        "heur.php.hidden_name",
+        40,
+        "a dangerous function or superglobal name is built from pieces, escapes or chr()",
+    ),
+    (
+        "heur.php.suppressed_sink",
+        20,
+        "a dangerous call is hidden behind the @ error-suppression operator",
+    ),
+    (
+        "heur.php.extract_request",
+        25,
+        "request arrays are turned into variables (extract, parse_str)",
+    ),
+    (
+        "heur.decoded_payload",
+        20,
+        "a base64/compressed blob decodes to code",
+    ),
+    (
+        "heur.huge_literal",
+        15,
+        "a huge high-entropy string literal",
+    ),
+    (
+        "heur.long_line",
+        10,
+        "an extremely long line (packed or obfuscated code)",
+    ),
+    (
+        "heur.polyglot",
+        40,
+        "server-side code inside a file named as an image or media file",
+    ),
 ];
 
 fn weight(id: &str) -> u32 {
@@ -327,18 +379,24 @@ fn constant_callback(args: &[u8]) -> bool {
     let a = String::from_utf8_lossy(args);
     let a = a.trim_start();
     let q = a.starts_with('\'') || a.starts_with('"');
-    let quoted_name = q && a[1..].split(['\'', '"']).next().is_some_and(|n| {
-        let n = n.to_ascii_lowercase();
-        !n.is_empty() && !crate::deobfuscate::SENSITIVE.iter().any(|s| n == *s)
-    });
-    quoted_name || a.starts_with("[$this") || a.starts_with("array($this") || a.starts_with("function")
+    let quoted_name = q
+        && a[1..].split(['\'', '"']).next().is_some_and(|n| {
+            let n = n.to_ascii_lowercase();
+            !n.is_empty() && !crate::deobfuscate::SENSITIVE.iter().any(|s| n == *s)
+        });
+    quoted_name
+        || a.starts_with("[$this")
+        || a.starts_with("array($this")
+        || a.starts_with("function")
 }
 
 /// Whether the name at `at` is being declared (`function exec(`), not called.
 fn declared_here(data: &[u8], at: usize) -> bool {
     let before = &data[at.saturating_sub(16)..at];
     let t = String::from_utf8_lossy(before).to_ascii_lowercase();
-    t.trim_end().ends_with("function") || t.trim_end().ends_with("->") || t.trim_end().ends_with("::")
+    t.trim_end().ends_with("function")
+        || t.trim_end().ends_with("->")
+        || t.trim_end().ends_with("::")
 }
 
 /// PHP source with comments blanked to spaces (offsets stay put). Strings
@@ -359,7 +417,8 @@ fn strip_comments(d: &[u8]) -> std::borrow::Cow<'_, [u8]> {
                 i += 1;
             }
             b'/' if d.get(i + 1) == Some(&b'*') => {
-                let end = memchr::memmem::find(&d[i + 2..], b"*/").map_or(d.len(), |e| i + 2 + e + 2);
+                let end =
+                    memchr::memmem::find(&d[i + 2..], b"*/").map_or(d.len(), |e| i + 2 + e + 2);
                 blank(&mut out[i..end]);
                 i = end;
             }
@@ -557,8 +616,10 @@ mod tests {
             .contains(&"heur.php.tainted_function_name"));
         assert!(!ids("<?php $f = $_REQUEST['f']; // $f(1)\n ?>")
             .contains(&"heur.php.tainted_function_name"));
-        assert!(!ids("<?php class A { function exec($c) {} } $x = $_GET['a']; ?>")
-            .contains(&"heur.php.request_to_sink"));
+        assert!(
+            !ids("<?php class A { function exec($c) {} } $x = $_GET['a']; ?>")
+                .contains(&"heur.php.request_to_sink")
+        );
         assert!(
             ids("<?php $k = 'assert'; $k($x); ?>").contains(&"heur.php.dangerous_name_in_variable")
         );

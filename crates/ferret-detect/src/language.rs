@@ -215,6 +215,9 @@ mod tests {
             id("a.txt", b"<%@ Page Language=\"Jscript\"%>"),
             Some((Language::Aspx, IdentifiedBy::Content))
         );
-        assert_eq!(id("doc.md", b"request.getParameter(\"cmd\") Runtime.exec"), None);
+        assert_eq!(
+            id("doc.md", b"request.getParameter(\"cmd\") Runtime.exec"),
+            None
+        );
     }
 }

@@ -49,7 +49,11 @@ impl WebshellConfig {
     /// Compiles everything. Shipped rules must compile; user rule files that do
     /// not are returned beside the rules (the scan goes on without them).
     pub fn build(&self) -> Result<(WebshellRules, Vec<RuleError>), RuleError> {
-        let shipped = if self.no_shipped_rules { Vec::new() } else { compile_shipped()? };
+        let shipped = if self.no_shipped_rules {
+            Vec::new()
+        } else {
+            compile_shipped()?
+        };
         let mut warnings = Vec::new();
         let user = if self.user_yara.is_empty() {
             None
@@ -351,7 +355,10 @@ impl<'r> WebshellScanner<'r> {
     }
 
     /// The shipped rules for `lang` and this thread's scanner for them.
-    fn shipped_for(&mut self, lang: Language) -> Option<(&mut yara_x::Scanner<'r>, &'r CompiledYara)> {
+    fn shipped_for(
+        &mut self,
+        lang: Language,
+    ) -> Option<(&mut yara_x::Scanner<'r>, &'r CompiledYara)> {
         let rules: &'r WebshellRules = self.rules;
         let i = rules.shipped.iter().position(|(l, _)| *l == lang)?;
         let compiled = &rules.shipped[i].1;

@@ -60,9 +60,25 @@ pub fn compile_shipped() -> Result<Vec<(Language, CompiledYara)>, RuleError> {
             .into_iter()
             .map(|lang| s.spawn(move || compile_language(lang)))
             .collect();
-        handles.into_iter().map(|h| h.join().expect("rule compiler thread panicked")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("rule compiler thread panicked"))
+            .collect()
     });
     results.into_iter().collect()
+}
+
+/// Languages whose rules are shared: the Microsoft pages (classic ASP and
+/// ASP.NET mix VBScript, JScript and C# idioms), and the small CGI-era
+/// script languages (whose shells often embed one another). PHP and JSP
+/// stand alone: their sets are the big ones.
+fn rule_family(l: Language) -> u8 {
+    match l {
+        Language::Php => 0,
+        Language::Jsp => 1,
+        Language::Asp | Language::Aspx => 2,
+        Language::Cfm | Language::Perl | Language::Python | Language::Shell => 3,
+    }
 }
 
 fn compile_language(lang: Language) -> Result<(Language, CompiledYara), RuleError> {
@@ -70,7 +86,10 @@ fn compile_language(lang: Language) -> Result<(Language, CompiledYara), RuleErro
         .iter()
         .filter(|(p, _)| {
             let dir = p.split('/').next().unwrap_or_default();
-            dir == lang.as_str() || Language::from_name(dir).is_none()
+            match Language::from_name(dir) {
+                Some(d) => rule_family(d) == rule_family(lang),
+                None => true,
+            }
         })
         .map(|(p, s)| (format!("rules/yara/{p}"), s.to_string()))
         .collect();
@@ -152,21 +171,24 @@ fn compile(
     let mut ns_origin = HashMap::new();
     for (i, (origin_file, src)) in sources.iter().enumerate() {
         let ns = format!("f{i}");
-        // A file that fails must not poison the rest: check it alone first.
-        let mut probe = yara_x::Compiler::new();
-        if externals {
-            for name in EXTERNALS {
-                let _ = probe.define_global(name, "");
+        // A user file that fails must not poison the rest: check it alone
+        // first. Shipped files must all compile, so they skip the probe.
+        if origin == RuleOrigin::User {
+            let mut probe = yara_x::Compiler::new();
+            if externals {
+                for name in EXTERNALS {
+                    let _ = probe.define_global(name, "");
+                }
             }
-        }
-        if let Err(e) = probe
-            .add_source(yara_x::SourceCode::from(src.as_str()).with_origin(origin_file.as_str()))
-        {
-            errors.push(RuleError::Yara {
-                origin: origin_file.clone(),
-                message: e.to_string(),
-            });
-            continue;
+            if let Err(e) = probe.add_source(
+                yara_x::SourceCode::from(src.as_str()).with_origin(origin_file.as_str()),
+            ) {
+                errors.push(RuleError::Yara {
+                    origin: origin_file.clone(),
+                    message: e.to_string(),
+                });
+                continue;
+            }
         }
         c.new_namespace(&ns);
         if let Err(e) =

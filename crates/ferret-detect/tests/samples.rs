@@ -7,7 +7,9 @@ use std::path::Path;
 
 #[test]
 fn every_rule_passes_its_samples() {
-    let (rules, errors) = WebshellConfig::default().build().expect("shipped rules compile");
+    let (rules, errors) = WebshellConfig::default()
+        .build()
+        .expect("shipped rules compile");
     assert!(errors.is_empty(), "{errors:?}");
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules/tests");
     let report = samples::run(&rules, &dir, true).expect("samples readable");
@@ -15,10 +17,22 @@ fn every_rule_passes_its_samples() {
         .results
         .iter()
         .filter(|r| !r.passed)
-        .map(|r| format!("{} {:?} {} (signals: {})", r.rule, r.expect, r.file.display(), r.signals.join(" ")))
+        .map(|r| {
+            format!(
+                "{} {:?} {} (signals: {})",
+                r.rule,
+                r.expect,
+                r.file.display(),
+                r.signals.join(" ")
+            )
+        })
         .collect();
     assert!(failed.is_empty(), "failing samples:\n{}", failed.join("\n"));
-    assert!(report.untested.is_empty(), "rules without samples:\n{}", report.untested.join("\n"));
+    assert!(
+        report.untested.is_empty(),
+        "rules without samples:\n{}",
+        report.untested.join("\n")
+    );
     assert!(report.results.len() > 100);
 }
 

@@ -4,29 +4,52 @@ use crate::util::*;
 
 #[test]
 fn rules_test_passes_on_the_shipped_samples() {
-    let out = ferret().current_dir(repo()).args(["rules", "test"]).output().unwrap();
+    let out = ferret()
+        .current_dir(repo())
+        .args(["rules", "test"])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains(" 0 failed, 0 rules lacking samples"), "{text}");
+    assert!(
+        text.contains(" 0 failed, 0 rules lacking samples"),
+        "{text}"
+    );
 }
 
 #[test]
 fn rules_test_fails_when_a_sample_misbehaves() {
     let d = tempfile::tempdir().unwrap();
-    write(d.path(), "heur.php.request_to_sink/match/x.php", b"<?php echo 'nothing here'; ?>");
-    let out = ferret().args(["rules", "test", "--samples", d.path().to_str().unwrap()]).output().unwrap();
+    write(
+        d.path(),
+        "heur.php.request_to_sink/match/x.php",
+        b"<?php echo 'nothing here'; ?>",
+    );
+    let out = ferret()
+        .args(["rules", "test", "--samples", d.path().to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL heur.php.request_to_sink"));
 }
 
 #[test]
 fn rules_list_jsonl_has_every_rule_with_metadata() {
-    let out = ferret().args(["rules", "list", "--format", "jsonl"]).output().unwrap();
+    let out = ferret()
+        .args(["rules", "list", "--format", "jsonl"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    let lines: Vec<serde_json::Value> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert!(lines.len() > 100);
     for l in &lines {
-        assert!(l["id"].is_string() && l["technique"] == "T1505.003" && l["score"].is_u64(), "{l}");
+        assert!(
+            l["id"].is_string() && l["technique"] == "T1505.003" && l["score"].is_u64(),
+            "{l}"
+        );
     }
 }

@@ -14,7 +14,13 @@ fn example_webroot_finds_the_shells_and_only_them() {
     names.sort();
     assert_eq!(
         names,
-        ["admin/notes.txt", "app/status.jsp", "includes/cache.php", "uploads/.thumbs.php", "uploads/avatar.jpg"]
+        [
+            "admin/notes.txt",
+            "app/status.jsp",
+            "includes/cache.php",
+            "uploads/.thumbs.php",
+            "uploads/avatar.jpg"
+        ]
     );
     for x in &f {
         assert!(!x["evidence"].as_array().unwrap().is_empty());
@@ -22,32 +28,69 @@ fn example_webroot_finds_the_shells_and_only_them() {
             assert!(e["rule"].is_string() && e["detail"].is_string() && e["score"].is_u64());
         }
     }
-    let avatar = f.iter().find(|x| x["subject"]["path"].as_str().unwrap().ends_with("avatar.jpg")).unwrap();
+    let avatar = f
+        .iter()
+        .find(|x| {
+            x["subject"]["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("avatar.jpg")
+        })
+        .unwrap();
     assert_eq!(avatar["subject"]["identified_by"], "content");
-    let thumbs = f.iter().find(|x| x["subject"]["path"].as_str().unwrap().ends_with(".thumbs.php")).unwrap();
-    assert!(thumbs["evidence"].to_string().contains("in content decoded: base64 > gzinflate"), "{thumbs}");
+    let thumbs = f
+        .iter()
+        .find(|x| {
+            x["subject"]["path"]
+                .as_str()
+                .unwrap()
+                .ends_with(".thumbs.php")
+        })
+        .unwrap();
+    assert!(
+        thumbs["evidence"]
+            .to_string()
+            .contains("in content decoded: base64 > gzinflate"),
+        "{thumbs}"
+    );
 }
 
 #[test]
 fn table_groups_by_severity_and_has_no_colour_when_piped() {
     let root = repo().join("examples/webroot");
-    let out = ferret().args(["scan", root.to_str().unwrap()]).output().unwrap();
+    let out = ferret()
+        .args(["scan", root.to_str().unwrap()])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("== "), "{text}");
     assert!(!text.contains('\x1b'));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("files scanned") && err.contains("skipped") && err.contains("errors"), "{err}");
+    assert!(
+        err.contains("files scanned") && err.contains("skipped") && err.contains("errors"),
+        "{err}"
+    );
 }
 
 #[test]
 fn clean_tree_exits_zero_and_weak_signal_is_not_medium() {
     let d = tempfile::tempdir().unwrap();
-    write(d.path(), "a.php", b"<?php $x = eval('return 1;'); echo $x; ?>");
-    write(d.path(), "b.php", b"<?php echo htmlspecialchars($_GET['q']); ?>");
+    write(
+        d.path(),
+        "a.php",
+        b"<?php $x = eval('return 1;'); echo $x; ?>",
+    );
+    write(
+        d.path(),
+        "b.php",
+        b"<?php echo htmlspecialchars($_GET['q']); ?>",
+    );
     let (f, code, _) = scan_jsonl(&[d.path().to_str().unwrap()]);
     assert_eq!((f.len(), code), (0, 0));
     let (f, _, _) = scan_jsonl(&[d.path().to_str().unwrap(), "--min-severity", "info"]);
-    assert!(f.iter().all(|x| x["severity"] != "medium" && x["severity"] != "high"));
+    assert!(f
+        .iter()
+        .all(|x| x["severity"] != "medium" && x["severity"] != "high"));
 }
 
 #[test]
@@ -72,7 +115,10 @@ fn exclude_and_allowlist() {
     let allow = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(
         allow.path(),
-        format!("[[allow]]\npath = \"{}\"\nreason = \"reviewed test file\"\n", reviewed.display()),
+        format!(
+            "[[allow]]\npath = \"{}\"\nreason = \"reviewed test file\"\n",
+            reviewed.display()
+        ),
     )
     .unwrap();
     let (f, _, _) = scan_jsonl(&[
@@ -93,7 +139,12 @@ fn bad_allowlist_is_a_clear_error() {
     std::fs::write(allow.path(), "[[allow]]\npath = \"/x\"\n").unwrap();
     let d = tempfile::tempdir().unwrap();
     let out = ferret()
-        .args(["scan", d.path().to_str().unwrap(), "--allowlist", allow.path().to_str().unwrap()])
+        .args([
+            "scan",
+            d.path().to_str().unwrap(),
+            "--allowlist",
+            allow.path().to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -106,9 +157,18 @@ fn root_maps_triage_paths_to_the_source_system() {
     write(d.path(), "C%3A/inetpub/wwwroot/up/x.php", SHELL);
     write(d.path(), "var/www/html/y.php", SHELL);
     let (f, _, _) = scan_jsonl(&["--root", d.path().to_str().unwrap(), "--host", "srv1"]);
-    let mut orig: Vec<&str> = f.iter().map(|x| x["subject"]["original_path"].as_str().unwrap()).collect();
+    let mut orig: Vec<&str> = f
+        .iter()
+        .map(|x| x["subject"]["original_path"].as_str().unwrap())
+        .collect();
     orig.sort();
-    assert_eq!(orig, ["/var/www/html/y.php", "C:\\\\inetpub\\\\wwwroot\\\\up\\\\x.php"]);
+    assert_eq!(
+        orig,
+        [
+            "/var/www/html/y.php",
+            "C:\\\\inetpub\\\\wwwroot\\\\up\\\\x.php"
+        ]
+    );
     assert!(f.iter().all(|x| x["host"] == "srv1"));
     // PATHs under --root are taken inside the image.
     let (f, _, _) = scan_jsonl(&["--root", d.path().to_str().unwrap(), "/var/www"]);
@@ -126,7 +186,11 @@ fn user_yara_rules_get_externals_and_run_on_non_scripts() {
         br#"rule user_marker { meta: score = 80 strings: $a = "MARKER-FERRET-TEST" condition: $a and extension == ".bin" and filename == "blob.bin" }"#,
     );
     write(rules.path(), "broken.yar", b"rule x { condition: nope }");
-    let (f, code, err) = scan_jsonl(&[d.path().to_str().unwrap(), "--yara", rules.path().to_str().unwrap()]);
+    let (f, code, err) = scan_jsonl(&[
+        d.path().to_str().unwrap(),
+        "--yara",
+        rules.path().to_str().unwrap(),
+    ]);
     assert_eq!(f.len(), 1, "{err}");
     assert_eq!(f[0]["evidence"][0]["rule"], "user.user_marker");
     assert_eq!(code, 2, "a refused rule file is an error");
@@ -147,7 +211,14 @@ fn output_file_inside_the_scanned_tree_is_refused() {
     let o = tempfile::tempdir().unwrap();
     let target = o.path().join("r.jsonl");
     let out = ferret()
-        .args(["scan", d.path().to_str().unwrap(), "--format", "jsonl", "-q", "--output"])
+        .args([
+            "scan",
+            d.path().to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "-q",
+            "--output",
+        ])
         .arg(&target)
         .output()
         .unwrap();
@@ -169,7 +240,11 @@ fn listing(p: &std::path::Path) -> Vec<(String, u64, std::time::SystemTime)> {
     let mut v = Vec::new();
     for e in std::fs::read_dir(p).unwrap().flatten() {
         let m = e.metadata().unwrap();
-        v.push((e.path().display().to_string(), m.len(), m.modified().unwrap()));
+        v.push((
+            e.path().display().to_string(),
+            m.len(),
+            m.modified().unwrap(),
+        ));
         if m.is_dir() {
             v.extend(listing(&e.path()));
         }

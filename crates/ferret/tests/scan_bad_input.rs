@@ -9,13 +9,25 @@ fn hostile_names_cannot_forge_output() {
     let d = tempfile::tempdir().unwrap();
     let name = std::ffi::OsStr::from_bytes(b"x\n== CRITICAL (9) ==\x1b[2J\xff.php");
     std::fs::write(d.path().join(name), SHELL).unwrap();
-    let out = ferret().args(["scan", d.path().to_str().unwrap()]).output().unwrap();
+    let out = ferret()
+        .args(["scan", d.path().to_str().unwrap()])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(!text.contains('\x1b'));
-    assert!(!text.lines().any(|l| l.starts_with("== CRITICAL (9)")), "{text}");
-    assert!(text.contains("\\n== CRITICAL (9) ==\\x1b[2J\\xff.php"), "{text}");
+    assert!(
+        !text.lines().any(|l| l.starts_with("== CRITICAL (9)")),
+        "{text}"
+    );
+    assert!(
+        text.contains("\\n== CRITICAL (9) ==\\x1b[2J\\xff.php"),
+        "{text}"
+    );
     let (f, _, _) = scan_jsonl(&[d.path().to_str().unwrap()]);
-    assert!(f[0]["subject"]["path"].as_str().unwrap().ends_with("x\\n== CRITICAL (9) ==\\x1b[2J\\xff.php"));
+    assert!(f[0]["subject"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("x\\n== CRITICAL (9) ==\\x1b[2J\\xff.php"));
 }
 
 #[cfg(unix)]
@@ -31,7 +43,9 @@ fn fifos_symlink_loops_junk_and_deep_trees() {
     std::os::unix::fs::symlink(p, p.join("loop/up")).unwrap();
     std::os::unix::fs::symlink("/etc/passwd", p.join("out.php")).unwrap();
     // Binary junk named .php.
-    let junk: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let junk: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     write(p, "junk.php", &junk);
     // A deep tree with a shell at the bottom.
     let deep: String = (0..120).map(|i| format!("d{i}/")).collect();
@@ -39,7 +53,15 @@ fn fifos_symlink_loops_junk_and_deep_trees() {
     // A file over the size cap.
     write(p, "big.php", &vec![b'a'; 2 << 20]);
     let out = ferret()
-        .args(["scan", p.to_str().unwrap(), "--format", "jsonl", "--max-size", "1", "-v"])
+        .args([
+            "scan",
+            p.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "--max-size",
+            "1",
+            "-v",
+        ])
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .unwrap();

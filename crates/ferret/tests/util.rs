@@ -20,17 +20,29 @@ pub fn write(dir: &Path, rel: &str, data: &[u8]) -> PathBuf {
 
 /// Runs `ferret scan ARGS --format jsonl -q`; returns (findings, exit code, stderr).
 pub fn scan_jsonl(args: &[&str]) -> (Vec<serde_json::Value>, i32, String) {
-    let out = ferret().arg("scan").args(args).args(["--format", "jsonl", "-q"]).output().unwrap();
+    let out = ferret()
+        .arg("scan")
+        .args(args)
+        .args(["--format", "jsonl", "-q"])
+        .output()
+        .unwrap();
     let findings = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    (findings, out.status.code().unwrap(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        findings,
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 pub fn paths(findings: &[serde_json::Value]) -> Vec<String> {
-    let mut v: Vec<String> = findings.iter().map(|f| f["subject"]["path"].as_str().unwrap().to_string()).collect();
+    let mut v: Vec<String> = findings
+        .iter()
+        .map(|f| f["subject"]["path"].as_str().unwrap().to_string())
+        .collect();
     v.sort();
     v
 }

@@ -214,12 +214,12 @@ rule php_partial_name_concat
         technique = "T1505.003"
         severity = "medium"
         score = 50
-        description = "A fragment of assert/system/base64_decode is glued to a variable ($x.'sert', 'ass'.$y, 'base'/'64_de' pieces) to build a function name at run time"
+        description = "A fragment or truncated form of assert/system/base64_decode ('asser', 'syste') is kept in a variable or glued to one ($x.'sert', 'ass'.$y, 'base'/'64_de' pieces) to build a function name at run time"
     strings:
         $a = /\$\w{1,30}\s*\.\s*['"](ssert|sert|ystem|stem)['"]/
         $b = /['"](as|ass|asse|asser|sy|sys|syst|syste)['"]\s*\.\s*\$\w/
         $c = /['"](base|bas|base6)['"]\s*;[^;]{0,40}['"](64_de|e64_de|4_de|64_dec)/
-        $d = /\$\w{1,30}\s*=\s*\(?\s*['"](ass|asse|sys|syst)['"]\s*\)?\s*;/
+        $d = /\$\w{1,30}\s*=\s*\(?\s*['"](ass|asse|asser|sys|syst|syste|passthr|shell_exe|create_functio|base64_decod)['"]\s*\)?\s*;/
         $e = /['"]\s*\.\s*['"]sert['"]\s*;/
     condition:
         $a or $b or $c or $d or $e

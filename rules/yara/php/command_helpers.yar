@@ -11,7 +11,7 @@ rule php_cmd_helper_capture
         description = "Command runner that executes a command variable with error suppression and captures its output for the page (@ob_start(); @system($cmd); ob_get_contents / @popen($cmd) + fread loop / @exec($cmd,$out) + join / $x = @shell_exec($cmd); return $x): the command core of phpspy/WSO-style shells"
     strings:
         $ob = /ob_start\s*\(\s*\)\s*;\s*@(system|passthru)\s*\(\s*\$(cmd|command|cmds|c|s_c|comando|komut|kod|shellcmd|cmdline|execute)\s*\)\s*;\s*\$\w{1,30}\s*=\s*@?ob_get_contents/i
-        $po = /\$\w{1,30}\s*=\s*@popen\s*\(\s*\$(cmd|command|cmds|c|s_c|comando|komut|kod|shellcmd|cmdline|execute)\s*,\s*['"]r['"]\s*\)\s*;\s*while\s*\(\s*!\s*@?feof/i
+        $po = /\$\w{1,30}\s*=\s*@?popen\s*\(\s*\$(cmd|command|cmds|c|s_c|comando|komut|kod|shellcmd|cmdline|execute)\s*,\s*['"]r['"]\s*\)\s*;[\s{]{0,12}(\$\w{1,30}\s*=\s*['"]{2}\s*;\s*)?while\s*\(\s*!\s*@?feof/i
         $ex = /@exec\s*\(\s*\$(cmd|command|cmds|c|s_c|comando|komut|kod|shellcmd|cmdline|execute)\s*,\s*\$\w{1,30}\s*\)\s*;\s*\$\w{1,30}\s*=\s*(join|implode)\s*\(\s*["']\\n["']/i
         $se = /function\s+\w{1,40}\s*\(\s*\$(cmd|command|cmds|c|s_c|comando|komut|kod|shellcmd|cmdline|execute)\s*[,)][^{]{0,40}\{[^}]{0,200}\$\w{1,30}\s*=\s*@shell_exec\s*\(\s*\$(cmd|command|cmds|c|s_c|comando|komut|kod|shellcmd|cmdline|execute)\s*\)\s*;[^}]{0,40}return\s+\$/i
     condition:
@@ -107,4 +107,18 @@ rule php_log_wiper
         $rm = /-exec\s+rm\s+-r?f|rm\s+-rf\s+\/var\/log|(unlink|system|exec|shell_exec|passthru)\s*\(\s*\$\w{1,30}\s*\)/i
     condition:
         3 of ($h*) and $rm
+}
+
+rule php_cmd_guard_exec
+{
+    meta:
+        id = "ferret.php.cmd_guard_exec"
+        technique = "T1505.003"
+        severity = "low"
+        score = 25
+        description = "Tests whether a command-named variable was supplied (if($cmd != \"\"), if(!empty($command)), if(isset($cmd))) and then runs or prints it through a command function: the register_globals-era command shell idiom"
+    strings:
+        $a = /if\s*\(\s*(\$(cmd|command|kod|komut|comando|execute)\s*!=\s*["']{2}|!\s*empty\s*\(\s*\$(cmd|command|kod|komut|comando|execute)\s*\)|isset\s*\(\s*\$(cmd|command|kod|komut|comando|execute)\s*\))\s*\)\s*\{?\s*(echo\s+|print\s+|\$\w{1,20}\s*=\s*)?@?(system|passthru|shell_exec|exec|popen)\s*\(\s*"?\$(cmd|command|kod|komut|comando|execute)\b/i
+    condition:
+        $a
 }

@@ -51,3 +51,20 @@ rule php_config_grabber
     condition:
         $a and $b and $c and $d and $e
 }
+
+rule php_mysql_file_drop_privesc
+{
+    meta:
+        id = "ferret.php.mysql_file_drop_privesc"
+        technique = "T1505.003"
+        severity = "high"
+        score = 75
+        description = "Writes a file through MySQL SELECT ... INTO DUMPFILE/OUTFILE into a privileged location (a Windows MOF file, a UDF library for sys_exec/sys_eval): MySQL privilege-escalation tool"
+    strings:
+        $into = /into\s+(dump|out)file\s+['"\\]/ nocase
+        $t1 = /wbem[\\\/]{1,2}mof/ nocase
+        $t2 = /\b(sys_exec|sys_eval|lib_mysqludf\w{0,10}|udf\.(dll|so))\b/ nocase
+        $t3 = /#pragma\s+namespace\s*\(\s*["']\\\\\\\\\.\\\\root/ nocase
+    condition:
+        $into and any of ($t*)
+}

@@ -15,7 +15,7 @@ rule php_non_alnum_code
         $call = /\$_{1,8}(\s*\[[^\]\n]{0,16}\])?\s*\(\s*@?\$_{1,8}\s*[\[{]/
         $op = /(\$_{1,8}\s*\.?=\s*~|\$_\[\]\s*=\s*@?!|\$_{1,8}\s*<<\s*\$_{1,8}|\(\s*\+\+\s*\$_{1,8}\s*\))/
     condition:
-        filesize < 20KB and #v > 20 and $call and $op
+        filesize < 20KB and #v > 12 and $call and $op
 }
 
 rule php_char_xor_build

@@ -404,3 +404,18 @@ rule php_gated_ternary_call
     condition:
         $a
 }
+
+rule php_request_var_call_small
+{
+    meta:
+        id = "ferret.php.request_var_call_small"
+        technique = "T1505.003"
+        severity = "low"
+        score = 25
+        description = "Tiny script that copies request parameters into variables and then, as a statement of its own, calls one variable with another as argument ($f = $_GET['f']; $a = $_GET['a']; $f($a);)"
+    strings:
+        $as = /\$\w{1,30}\s*=\s*@?\$_(GET|POST|REQUEST|COOKIE)\s*\[[^\]\n]{1,30}\]\s*;/
+        $call = /(^|[;{}]|\n)\s*@?\$\w{1,30}\s*\(\s*@?\$\w{1,30}\s*\)\s*(;|\?>|\n)/
+    condition:
+        filesize < 1KB and #as >= 2 and $call
+}
