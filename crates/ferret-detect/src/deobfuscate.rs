@@ -14,6 +14,7 @@
 
 use base64::Engine as _;
 use ferret_core::Language;
+use std::borrow::Cow;
 use std::io::Read;
 
 /// Maximum nesting of decoded blobs.
@@ -87,9 +88,9 @@ pub fn layers(lang: Language, data: &[u8]) -> Vec<Layer> {
             out.push(l);
         }
     }
-    let mut frontier: Vec<(usize, String, Vec<u8>)> = vec![(0, String::new(), data.to_vec())];
+    let mut frontier: Vec<(usize, String, Cow<'_, [u8]>)> = vec![(0, String::new(), Cow::Borrowed(data))];
     if let Some(j) = out.first() {
-        frontier.push((0, "joined strings".into(), j.bytes.clone()));
+        frontier.push((0, "joined strings".into(), Cow::Owned(j.bytes.clone())));
     }
     for _depth in 0..MAX_DEPTH {
         let mut next = Vec::new();
@@ -118,7 +119,7 @@ pub fn layers(lang: Language, data: &[u8]) -> Vec<Layer> {
                     bytes: decoded.clone(),
                     revealed: Vec::new(),
                 });
-                next.push((offset, how, decoded));
+                next.push((offset, how, Cow::Owned(decoded)));
             }
         }
         if next.is_empty() {
@@ -138,24 +139,18 @@ struct Blob {
 /// Quoted runs of base64 characters of at least `MIN_BLOB` bytes.
 fn blobs(data: &[u8]) -> Vec<Blob> {
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < data.len() {
-        let q = data[i];
-        if q == b'"' || q == b'\'' {
-            let start = i + 1;
-            let mut j = start;
-            while j < data.len() && is_b64(data[j]) {
-                j += 1;
-            }
-            if j < data.len() && data[j] == q && j - start >= MIN_BLOB {
-                out.push(Blob { start, end: j });
-                i = j + 1;
-                continue;
-            }
-            i = j.max(i + 1);
+    let mut resume = 0;
+    for q in memchr::memchr2_iter(b'"', b'\'', data) {
+        if q < resume {
             continue;
         }
-        i += 1;
+        let start = q + 1;
+        let len = data[start..].iter().position(|b| !is_b64(*b)).unwrap_or(data.len() - start);
+        let end = start + len;
+        if len >= MIN_BLOB && data.get(end) == Some(&data[q]) {
+            out.push(Blob { start, end });
+            resume = end + 1;
+        }
     }
     out
 }

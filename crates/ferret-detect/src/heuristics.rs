@@ -268,19 +268,30 @@ fn php_flow(raw: &[u8], out: &mut Vec<Signal>) {
     // Taint: variables assigned from request data, propagated twice.
     let mut tainted: HashSet<String> = HashSet::new();
     if has_source {
+        // One regex pass collects assignments; propagation runs on the list.
+        let assigns: Vec<(String, &[u8])> = r
+            .assign
+            .captures_iter(data)
+            .map(|c| (lossy(&c[1]), c.get(2).unwrap().as_bytes()))
+            .filter(|(_, rhs)| !sanitized(rhs))
+            .collect();
+        let loops: Vec<(&[u8], String, Option<String>)> = r
+            .foreach
+            .captures_iter(data)
+            .map(|c| (c.get(1).unwrap().as_bytes(), lossy(&c[2]), c.get(3).map(|v| lossy(v.as_bytes()))))
+            .collect();
         for _ in 0..3 {
             let before = tainted.len();
-            for c in r.assign.captures_iter(data) {
-                let rhs = &c[2];
-                if is_tainted(rhs, &tainted) && !sanitized(rhs) {
-                    tainted.insert(lossy(&c[1]));
+            for (lhs, rhs) in &assigns {
+                if !tainted.contains(lhs) && is_tainted(rhs, &tainted) {
+                    tainted.insert(lhs.clone());
                 }
             }
-            for c in r.foreach.captures_iter(data) {
-                if is_tainted(&c[1], &tainted) {
-                    tainted.insert(lossy(&c[2]));
-                    if let Some(v) = c.get(3) {
-                        tainted.insert(lossy(v.as_bytes()));
+            for (src, k, v) in &loops {
+                if is_tainted(src, &tainted) {
+                    tainted.insert(k.clone());
+                    if let Some(v) = v {
+                        tainted.insert(v.clone());
                     }
                 }
             }
@@ -507,25 +518,23 @@ fn lossy(b: &[u8]) -> String {
 
 /// Language-independent: huge high-entropy literals and very long lines.
 fn generic(data: &[u8], out: &mut Vec<Signal>) {
-    // Longest run of base64/hex characters.
-    let (mut best_start, mut best_len, mut run_start, mut run_len) = (0, 0, 0, 0);
-    for (i, &b) in data.iter().enumerate() {
-        if b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=' {
-            if run_len == 0 {
-                run_start = i;
+    // Longest run of base64 characters of at least 2048 bytes. Such a run
+    // covers a multiple of 1024, so probing those offsets and growing the run
+    // around a hit finds it without touching every byte.
+    let is_b64 = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=';
+    let (mut best_start, mut best_len) = (0, 0);
+    let mut i = 0;
+    while i < data.len() {
+        if is_b64(data[i]) {
+            let s = data[..i].iter().rposition(|b| !is_b64(*b)).map_or(0, |p| p + 1);
+            let e = data[i..].iter().position(|b| !is_b64(*b)).map_or(data.len(), |p| i + p);
+            if e - s > best_len {
+                best_len = e - s;
+                best_start = s;
             }
-            run_len += 1;
-        } else {
-            if run_len > best_len {
-                best_len = run_len;
-                best_start = run_start;
-            }
-            run_len = 0;
+            i = e;
         }
-    }
-    if run_len > best_len {
-        best_len = run_len;
-        best_start = run_start;
+        i = (i / 1024 + 1) * 1024;
     }
     if best_len >= 2048 {
         let e = entropy(&data[best_start..best_start + best_len]);
@@ -539,9 +548,10 @@ fn generic(data: &[u8], out: &mut Vec<Signal>) {
         }
     }
     let mut start = 0;
-    for line in data.split(|b| *b == b'\n') {
+    for nl in memchr::memchr_iter(b'\n', data).chain(std::iter::once(data.len())) {
+        let line = &data[start..nl];
         if line.len() >= 20_000 {
-            let spaces = line.iter().filter(|b| **b == b' ').count();
+            let spaces = memchr::memchr_iter(b' ', line).count();
             if spaces * 100 < line.len() * 2 {
                 out.push(signal(
                     "heur.long_line",
@@ -552,7 +562,7 @@ fn generic(data: &[u8], out: &mut Vec<Signal>) {
                 break;
             }
         }
-        start += line.len() + 1;
+        start = nl + 1;
     }
 }
 
