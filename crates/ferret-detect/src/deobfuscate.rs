@@ -88,7 +88,8 @@ pub fn layers(lang: Language, data: &[u8]) -> Vec<Layer> {
             out.push(l);
         }
     }
-    let mut frontier: Vec<(usize, String, Cow<'_, [u8]>)> = vec![(0, String::new(), Cow::Borrowed(data))];
+    let mut frontier: Vec<(usize, String, Cow<'_, [u8]>)> =
+        vec![(0, String::new(), Cow::Borrowed(data))];
     if let Some(j) = out.first() {
         frontier.push((0, "joined strings".into(), Cow::Owned(j.bytes.clone())));
     }
@@ -145,7 +146,10 @@ fn blobs(data: &[u8]) -> Vec<Blob> {
             continue;
         }
         let start = q + 1;
-        let len = data[start..].iter().position(|b| !is_b64(*b)).unwrap_or(data.len() - start);
+        let len = data[start..]
+            .iter()
+            .position(|b| !is_b64(*b))
+            .unwrap_or(data.len() - start);
         let end = start + len;
         if len >= MIN_BLOB && data.get(end) == Some(&data[q]) {
             out.push(Blob { start, end });

@@ -278,7 +278,13 @@ fn php_flow(raw: &[u8], out: &mut Vec<Signal>) {
         let loops: Vec<(&[u8], String, Option<String>)> = r
             .foreach
             .captures_iter(data)
-            .map(|c| (c.get(1).unwrap().as_bytes(), lossy(&c[2]), c.get(3).map(|v| lossy(v.as_bytes()))))
+            .map(|c| {
+                (
+                    c.get(1).unwrap().as_bytes(),
+                    lossy(&c[2]),
+                    c.get(3).map(|v| lossy(v.as_bytes())),
+                )
+            })
             .collect();
         for _ in 0..3 {
             let before = tainted.len();
@@ -526,8 +532,14 @@ fn generic(data: &[u8], out: &mut Vec<Signal>) {
     let mut i = 0;
     while i < data.len() {
         if is_b64(data[i]) {
-            let s = data[..i].iter().rposition(|b| !is_b64(*b)).map_or(0, |p| p + 1);
-            let e = data[i..].iter().position(|b| !is_b64(*b)).map_or(data.len(), |p| i + p);
+            let s = data[..i]
+                .iter()
+                .rposition(|b| !is_b64(*b))
+                .map_or(0, |p| p + 1);
+            let e = data[i..]
+                .iter()
+                .position(|b| !is_b64(*b))
+                .map_or(data.len(), |p| i + p);
             if e - s > best_len {
                 best_len = e - s;
                 best_start = s;

@@ -36,6 +36,10 @@ enum Command {
     ///   ferret scan --root ./kape-collection     # C/ or C%3A/ drive folders
     ///   ferret scan /srv --format jsonl --output findings.jsonl
     ///   ferret scan /srv --yara ./signature-base/yara --exclude '*.min.js'
+    ///
+    /// Exit status: 0 nothing at or above --fail-on, 1 findings, 2 errors
+    /// (unreadable items, refused rule files; results are still written).
+    #[command(verbatim_doc_comment)]
     Scan(scan::ScanArgs),
     /// List, test and check the rules.
     #[command(subcommand)]
@@ -80,5 +84,44 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// `docs/cli.md` is generated from the flag definitions; this fails when
+    /// it is stale (`FERRET_BLESS=1 cargo test` rewrites it).
+    #[test]
+    fn cli_doc_is_current() {
+        fn render(cmd: &mut clap::Command, path: &str, out: &mut String) {
+            let help = cmd.render_long_help().to_string();
+            out.push_str(&format!(
+                "## `{path}`\n\n```text\n{}\n```\n\n",
+                help.trim_end()
+            ));
+            let names: Vec<String> = cmd
+                .get_subcommands()
+                .map(|c| c.get_name().to_string())
+                .collect();
+            for n in names {
+                if n == "help" {
+                    continue;
+                }
+                let sub = cmd.find_subcommand_mut(&n).unwrap();
+                render(sub, &format!("{path} {n}"), out);
+            }
+        }
+        let mut cmd = Cli::command().term_width(100);
+        cmd.build();
+        let mut doc = String::from(
+            "# Command-line reference\n\nGenerated from the flag definitions; do not edit.\n\n",
+        );
+        render(&mut cmd, "ferret", &mut doc);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/cli.md");
+        if std::env::var_os("FERRET_BLESS").is_some() {
+            std::fs::write(&path, &doc).unwrap();
+        }
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            current == doc,
+            "docs/cli.md is stale: run FERRET_BLESS=1 cargo test --release -p ferret cli_doc"
+        );
     }
 }
