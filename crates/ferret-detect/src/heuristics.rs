@@ -439,20 +439,21 @@ fn strip_comments(d: &[u8]) -> std::borrow::Cow<'_, [u8]> {
                 blank(&mut out[i..end]);
                 i = end;
             }
-            b'#' if d.get(i + 1) != Some(&b'[') => {
-                let end = memchr::memchr(b'\n', &d[i..]).map_or(d.len(), |e| i + e);
-                blank(&mut out[i..end]);
-                i = end;
-            }
+            b'#' if d.get(i + 1) != Some(&b'[') => i = blank_line_comment(d, &mut out, i),
             b'/' if d.get(i + 1) == Some(&b'/') && (i == 0 || d[i - 1] != b':') => {
-                let end = memchr::memchr(b'\n', &d[i..]).map_or(d.len(), |e| i + e);
-                blank(&mut out[i..end]);
-                i = end;
+                i = blank_line_comment(d, &mut out, i)
             }
             _ => i += 1,
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Blanks a `#` or `//` comment from `i` to the end of its line; returns the end.
+fn blank_line_comment(d: &[u8], out: &mut [u8], i: usize) -> usize {
+    let end = memchr::memchr(b'\n', &d[i..]).map_or(d.len(), |e| i + e);
+    blank(&mut out[i..end]);
+    end
 }
 
 fn blank(b: &mut [u8]) {

@@ -57,15 +57,29 @@ pub fn exec(cmd: RulesCommand) -> anyhow::Result<Outcome> {
     }
 }
 
-fn list(a: ListArgs) -> anyhow::Result<Outcome> {
+/// Shipped rules plus `--yara` trees; refused files are reported and returned.
+fn load(
+    yara: Vec<PathBuf>,
+) -> anyhow::Result<(
+    ferret_detect::webshell::WebshellRules,
+    Vec<ferret_detect::RuleError>,
+)> {
     let (rules, errors) = WebshellConfig {
-        user_yara: a.yara,
+        user_yara: yara,
         ..Default::default()
     }
     .build()?;
     for e in &errors {
-        eprintln!("ferret: rule file refused: {e}");
+        eprintln!(
+            "ferret: rule file refused: {}",
+            escape_str(&e.to_string()).replace("\\n", "\n    ")
+        );
     }
+    Ok((rules, errors))
+}
+
+fn list(a: ListArgs) -> anyhow::Result<Outcome> {
+    let (rules, errors) = load(a.yara)?;
     let mut out = std::io::BufWriter::new(std::io::stdout());
     for m in rules.rule_metas() {
         let origin = match m.origin {
@@ -110,14 +124,7 @@ fn list(a: ListArgs) -> anyhow::Result<Outcome> {
 }
 
 fn test(a: TestArgs) -> anyhow::Result<Outcome> {
-    let (rules, errors) = WebshellConfig {
-        user_yara: a.yara,
-        ..Default::default()
-    }
-    .build()?;
-    for e in &errors {
-        eprintln!("ferret: rule file refused: {e}");
-    }
+    let (rules, errors) = load(a.yara)?;
     let report = samples::run(&rules, &a.samples, true)
         .with_context(|| format!("running samples under {}", a.samples.display()))?;
     let mut failed = 0;
