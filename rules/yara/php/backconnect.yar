@@ -95,3 +95,37 @@ rule php_dev_tcp_shell
     condition:
         $php and $run and any of ($a, $b, $c, $d, $e)
 }
+
+rule php_servu_site_exec
+{
+    meta:
+        id = "ferret.php.servu_site_exec"
+        technique = "T1505.003"
+        severity = "high"
+        score = 75
+        description = "Talks to a local Serv-U FTP admin port over a socket (SITE MAINTENANCE, -SETUSERSETUP, SITE EXEC) to create a privileged FTP user or run commands as SYSTEM: Serv-U privilege escalation from PHP"
+    strings:
+        $s1 = "SITE MAINTENANCE" nocase
+        $s2 = "-SETUSERSETUP" nocase
+        $s3 = "-DELETEUSER" nocase
+        $s4 = /SITE\s+EXEC\s/ nocase
+        $sock = /(fsockopen|socket_connect|stream_socket_client)\s*\(/ nocase
+    condition:
+        $sock and 2 of ($s*)
+}
+
+rule php_socket_command_loop
+{
+    meta:
+        id = "ferret.php.socket_command_loop"
+        technique = "T1505.003"
+        severity = "high"
+        score = 75
+        description = "Reads commands from a network socket and writes their shell output back to it (fputs($sock, shell_exec($cmd))): a reverse or bind shell implemented in PHP without attaching /bin/sh"
+    strings:
+        $sock = /(fsockopen|pfsockopen|stream_socket_client|stream_socket_server|socket_create|socket_accept)\s*\(/ nocase
+        $read = /\$\w{1,30}\s*=\s*(trim\s*\(\s*)?(fgets|fread|socket_read|stream_get_line)\s*\(\s*\$\w{1,30}/ nocase
+        $back = /(fputs|fwrite|socket_write)\s*\(\s*\$\w{1,30}\s*,[^;]{0,40}(shell_exec|system|passthru|exec|`)\s*\(?\s*\$\w{1,30}/ nocase
+    condition:
+        $sock and $read and $back
+}

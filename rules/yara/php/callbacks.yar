@@ -201,7 +201,7 @@ rule php_callback_variable_small
         description = "Small script that reads the request and hands a variable or decoded string to a callback-taking function (register_shutdown_function, uasort, array_filter...) as the callback"
     strings:
         $req = /\$_(GET|POST|REQUEST|COOKIE)\b|getallheaders\s*\(|php:\/\/input/
-        $a = /(register_shutdown_function|register_tick_function|call_user_func|call_user_func_array|forward_static_call|forward_static_call_array|array_map|set_error_handler|set_exception_handler)\s*\(\s*@?\s*(base64_decode\s*\(\s*|str_rot13\s*\(\s*|strrev\s*\(\s*|trim\s*\(\s*)?\$\w{1,30}\s*[,)=]/i
+        $a = /(register_shutdown_function|register_tick_function|call_user_func|call_user_func_array|forward_static_call|forward_static_call_array|array_map|set_error_handler|set_exception_handler|ob_start)\s*\(\s*@?\s*(base64_decode\s*\(\s*|str_rot13\s*\(\s*|strrev\s*\(\s*|trim\s*\(\s*)?\$\w{1,30}\s*[,)=]/i
         $b = /(usort|uasort|uksort|array_filter|array_walk|array_walk_recursive|array_reduce|iterator_apply|array_udiff|array_udiff_assoc|array_uintersect|array_uintersect_assoc|array_intersect_ukey|array_intersect_uassoc|array_diff_ukey|array_diff_uassoc)\s*\([^;]{1,100},\s*@?\s*(base64_decode\s*\(\s*|str_rot13\s*\(\s*|strrev\s*\(\s*)?\$\w{1,30}(\s*\[[^\]]{1,10}\])*(\s*\.\s*\$\w{1,30}(\s*\[[^\]]{1,10}\])*)*\s*(,[^;]{0,20})?\)\s*[;:)]/i
     condition:
         filesize < 2KB and $req and ($a or $b)

@@ -63,9 +63,10 @@ rule php_cmd_variable_sink
         technique = "T1505.003"
         severity = "low"
         score = 20
-        description = "A variable named like a shell command ($cmd, $command, $kod, $komut) is run by system/passthru/shell_exec/popen or printed from exec: weak sign of a command page"
+        description = "A variable named like a shell command ($cmd, $command, $kod, $komut) is run by system/passthru/shell_exec, or the working directory is read with exec('pwd'): weak sign of a command page"
     strings:
-        $a = /(echo|print|=|;|\{|\n)\s*@?(system|passthru|shell_exec|popen)\s*\(\s*"?\$(cmd|command|kod|komut|comando|cmdline|shellcmd)\b"?\s*[),]/i
+        // (echo/print of the sink is exec_variable_output's signal; popen($command,'r') is too common)
+        $a = /(=|;|\{|\n)\s*@?(system|passthru|shell_exec)\s*\(\s*"?\$(cmd|command|kod|komut|comando|cmdline|shellcmd)\b"?\s*[),]/i
         $b = /\$work_dir\s*=\s*@?exec\s*\(\s*['"]pwd['"]\s*\)/i
     condition:
         any of them
@@ -78,13 +79,15 @@ rule php_canned_shell_command
         technique = "T1505.003"
         severity = "medium"
         score = 50
-        description = "Spawns a system shell or runs canned identity/recon commands (\"/bin/sh\", \"id\\npwd\") through exec/system/popen/proc_open"
+        description = "Spawns a system shell, pipes a command line into /bin/sh, or runs canned identity/recon commands (\"/bin/sh\", \"id\\npwd\") through exec/system/popen/proc_open"
     strings:
         $sh = /(^|[^\w>$:\\])(exec|system|passthru|shell_exec|popen|proc_open)\s*\(\s*['"]\/bin\/(ba|z|k)?sh( -i)?['"]/i
         $lit = /\$\w{1,30}\s*=\s*['"](\/bin\/(ba)?sh( -i)?|id\\n(pwd|whoami|uname -a)\\n|whoami\\n|(id|whoami|uname -a)\s*;\s*(pwd|id|whoami|uname -a))['"]\s*;/i
         $use = /(^|[^\w>$:\\])(exec|system|passthru|shell_exec|popen|proc_open)\s*\(\s*"?\$\w{1,30}"?\s*,/i
+        // a command line piped into a shell: exec('echo "./' . $f . '" | /bin/sh')
+        $pipe = /(^|[^\w>$:\\])(exec|system|passthru|shell_exec|popen|proc_open)\s*\([^;]{0,80}\|\s*\/bin\/(ba)?sh\b/i
     condition:
-        $sh or (filesize < 3KB and $lit and $use)
+        $sh or $pipe or (filesize < 3KB and $lit and $use)
 }
 
 rule php_log_wiper

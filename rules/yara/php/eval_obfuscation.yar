@@ -91,7 +91,7 @@ rule php_reversed_or_rot13_name
         $r1 = /['"](edoced_46esab|tressa|metsys|cexe_llehs|urhtssap|etalfnizg|noitcnuf_etaerc|31tor_rts|sserpmocnuzg|nepo_corp|cnuf_resu_llac|ecalper_gerp|stnetnoc_tup_elif)['"]/i
         $r2 = /strrev\s*\(\s*['"](lave|tressa|metsys|cexe)/i
         $r3 = /['"](riny|nffreg|onfr64_qrpbqr|flfgrz|furyy_rkrp|cnffgueh|tmvasyngr|perngr_shapgvba|tmhapbzcerff|pnyy_hfre_shap|cert_ercynpr)['"]/i
-        $r4 = /str_rot13\s*\(\s*['"](riny|nffreg|onfr64|flfgrz|furyy|cnffgueh|tmvas|perngr|cert_)/i
+        $r4 = /str_rot13\s*\(\s*['"]([^'"\n]{0,16}[^a-z'"])?(riny|nffreg|onfr64|flfgrz|furyy|cnffgueh|tmvas|perngr|cert_)/i
     condition:
         any of them
 }
@@ -226,7 +226,7 @@ rule php_str_replace_hidden_name
         score = 75
         description = "str_replace strips junk from a literal to reveal a dangerous function name (e.g. 'cXrXeXaXtXe_function' -> create_function), as in Weevely-style packers"
     strings:
-        $a = /(str_replace|\$\w{1,30})\s*\(\s*['"][^'"\n]{1,10}['"]\s*,\s*['"]['"]\s*,\s*['"][^'"\n]{0,6}(c[^'"\n]{0,6}r[^'"\n]{0,6}e[^'"\n]{0,6}a[^'"\n]{0,6}t[^'"\n]{0,6}e[^'"\n]{0,6}_[^'"\n]{0,6}f[^'"\n]{0,6}u[^'"\n]{0,6}n[^'"\n]{0,6}c[^'"\n]{0,6}t[^'"\n]{0,6}i[^'"\n]{0,6}o[^'"\n]{0,6}n|a[^'"\n]{0,6}s[^'"\n]{0,6}s[^'"\n]{0,6}e[^'"\n]{0,6}r[^'"\n]{0,6}t|b[^'"\n]{0,6}a[^'"\n]{0,6}s[^'"\n]{0,6}e[^'"\n]{0,6}6[^'"\n]{0,6}4[^'"\n]{0,6}_[^'"\n]{0,6}d[^'"\n]{0,6}e[^'"\n]{0,6}c[^'"\n]{0,6}o[^'"\n]{0,6}d[^'"\n]{0,6}e|s[^'"\n]{0,6}t[^'"\n]{0,6}r[^'"\n]{0,6}_[^'"\n]{0,6}r[^'"\n]{0,6}e[^'"\n]{0,6}p[^'"\n]{0,6}l[^'"\n]{0,6}a[^'"\n]{0,6}c[^'"\n]{0,6}e|g[^'"\n]{0,6}z[^'"\n]{0,6}i[^'"\n]{0,6}n[^'"\n]{0,6}f[^'"\n]{0,6}l[^'"\n]{0,6}a[^'"\n]{0,6}t[^'"\n]{0,6}e|g[^'"\n]{0,6}z[^'"\n]{0,6}u[^'"\n]{0,6}n[^'"\n]{0,6}c[^'"\n]{0,6}o[^'"\n]{0,6}m[^'"\n]{0,6}p[^'"\n]{0,6}r[^'"\n]{0,6}e[^'"\n]{0,6}s[^'"\n]{0,6}s|s[^'"\n]{0,6}t[^'"\n]{0,6}r[^'"\n]{0,6}_[^'"\n]{0,6}r[^'"\n]{0,6}o[^'"\n]{0,6}t[^'"\n]{0,6}1[^'"\n]{0,6}3|c[^'"\n]{0,6}a[^'"\n]{0,6}l[^'"\n]{0,6}l[^'"\n]{0,6}_[^'"\n]{0,6}u[^'"\n]{0,6}s[^'"\n]{0,6}e[^'"\n]{0,6}r[^'"\n]{0,6}_[^'"\n]{0,6}f[^'"\n]{0,6}u[^'"\n]{0,6}n[^'"\n]{0,6}c|p[^'"\n]{0,6}r[^'"\n]{0,6}e[^'"\n]{0,6}g[^'"\n]{0,6}_[^'"\n]{0,6}r[^'"\n]{0,6}e[^'"\n]{0,6}p[^'"\n]{0,6}l[^'"\n]{0,6}a[^'"\n]{0,6}c[^'"\n]{0,6}e|s[^'"\n]{0,6}h[^'"\n]{0,6}e[^'"\n]{0,6}l[^'"\n]{0,6}l[^'"\n]{0,6}_[^'"\n]{0,6}e[^'"\n]{0,6}x[^'"\n]{0,6}e[^'"\n]{0,6}c|p[^'"\n]{0,6}a[^'"\n]{0,6}s[^'"\n]{0,6}s[^'"\n]{0,6}t[^'"\n]{0,6}h[^'"\n]{0,6}r[^'"\n]{0,6}u|s[^'"\n]{0,6}y[^'"\n]{0,6}s[^'"\n]{0,6}t[^'"\n]{0,6}e[^'"\n]{0,6}m)[^'"\n]{0,6}['"]\s*\)/i
+        $a = /(str_replace|preg_replace|preg_filter|\$\w{1,30})\s*\(\s*['"][^'"\n]{1,10}['"]\s*,\s*['"]['"]\s*,\s*['"][^'"\n]{0,6}(c[^'"\n]{0,6}r[^'"\n]{0,6}e[^'"\n]{0,6}a[^'"\n]{0,6}t[^'"\n]{0,6}e[^'"\n]{0,6}_[^'"\n]{0,6}f[^'"\n]{0,6}u[^'"\n]{0,6}n[^'"\n]{0,6}c[^'"\n]{0,6}t[^'"\n]{0,6}i[^'"\n]{0,6}o[^'"\n]{0,6}n|a[^'"\n]{0,6}s[^'"\n]{0,6}s[^'"\n]{0,6}e[^'"\n]{0,6}r[^'"\n]{0,6}t|b[^'"\n]{0,6}a[^'"\n]{0,6}s[^'"\n]{0,6}e[^'"\n]{0,6}6[^'"\n]{0,6}4[^'"\n]{0,6}_[^'"\n]{0,6}d[^'"\n]{0,6}e[^'"\n]{0,6}c[^'"\n]{0,6}o[^'"\n]{0,6}d[^'"\n]{0,6}e|s[^'"\n]{0,6}t[^'"\n]{0,6}r[^'"\n]{0,6}_[^'"\n]{0,6}r[^'"\n]{0,6}e[^'"\n]{0,6}p[^'"\n]{0,6}l[^'"\n]{0,6}a[^'"\n]{0,6}c[^'"\n]{0,6}e|g[^'"\n]{0,6}z[^'"\n]{0,6}i[^'"\n]{0,6}n[^'"\n]{0,6}f[^'"\n]{0,6}l[^'"\n]{0,6}a[^'"\n]{0,6}t[^'"\n]{0,6}e|g[^'"\n]{0,6}z[^'"\n]{0,6}u[^'"\n]{0,6}n[^'"\n]{0,6}c[^'"\n]{0,6}o[^'"\n]{0,6}m[^'"\n]{0,6}p[^'"\n]{0,6}r[^'"\n]{0,6}e[^'"\n]{0,6}s[^'"\n]{0,6}s|s[^'"\n]{0,6}t[^'"\n]{0,6}r[^'"\n]{0,6}_[^'"\n]{0,6}r[^'"\n]{0,6}o[^'"\n]{0,6}t[^'"\n]{0,6}1[^'"\n]{0,6}3|c[^'"\n]{0,6}a[^'"\n]{0,6}l[^'"\n]{0,6}l[^'"\n]{0,6}_[^'"\n]{0,6}u[^'"\n]{0,6}s[^'"\n]{0,6}e[^'"\n]{0,6}r[^'"\n]{0,6}_[^'"\n]{0,6}f[^'"\n]{0,6}u[^'"\n]{0,6}n[^'"\n]{0,6}c|p[^'"\n]{0,6}r[^'"\n]{0,6}e[^'"\n]{0,6}g[^'"\n]{0,6}_[^'"\n]{0,6}r[^'"\n]{0,6}e[^'"\n]{0,6}p[^'"\n]{0,6}l[^'"\n]{0,6}a[^'"\n]{0,6}c[^'"\n]{0,6}e|s[^'"\n]{0,6}h[^'"\n]{0,6}e[^'"\n]{0,6}l[^'"\n]{0,6}l[^'"\n]{0,6}_[^'"\n]{0,6}e[^'"\n]{0,6}x[^'"\n]{0,6}e[^'"\n]{0,6}c|p[^'"\n]{0,6}a[^'"\n]{0,6}s[^'"\n]{0,6}s[^'"\n]{0,6}t[^'"\n]{0,6}h[^'"\n]{0,6}r[^'"\n]{0,6}u|s[^'"\n]{0,6}y[^'"\n]{0,6}s[^'"\n]{0,6}t[^'"\n]{0,6}e[^'"\n]{0,6}m)[^'"\n]{0,6}['"]\s*\)/i
     condition:
         $a
 }
@@ -274,4 +274,62 @@ rule php_eval_code_literal
         $ev = /(^|[^\w>$:\\])@?eval\s*\(\s*\$\w{1,20}\s*\)/i
     condition:
         filesize < 4KB and $lit and $ev
+}
+
+rule php_base64_function_name
+{
+    meta:
+        id = "ferret.php.base64_function_name"
+        technique = "T1505.003"
+        severity = "medium"
+        score = 50
+        description = "base64_decode of a literal that is only a dangerous function name or a piece of one ('YXNzZXJ0' = assert, 'c3lzdGVt' = system, 'YXNz'.base64_decode('ZXJ0')): the name is hidden from readers and scanners"
+    strings:
+        $a = /base64_decode\s*\(\s*['"](YXNzZXJ0|ZXZhbA|c3lzdGVt|c2hlbGxfZXhlYw|cGFzc3RocnU|Y3JlYXRlX2Z1bmN0aW9u|cHJvY19vcGVu|cG9wZW4|YXNz|ZXJ0|c3lz|ZXZh)={0,2}['"]\s*\)/
+        $b = /['"](YXNz|c3lz|ZXZh|c3lzdGVt|YXNzZXJ0)={0,2}['"]\s*\.\s*base64_decode\s*\(/
+    condition:
+        any of them
+}
+
+rule php_escaped_include_path
+{
+    meta:
+        id = "ferret.php.escaped_include_path"
+        technique = "T1505.003"
+        severity = "high"
+        score = 75
+        description = "include/require of a path written almost entirely as \\x or octal escapes (@include \"\\x2fh\\x6fm\\x65/...\"), the injected loader line of mass-compromise malware"
+    strings:
+        $a = /(include|require)(_once)?\s*\(?\s*["'][^"'\n]{0,3}(\\(x[0-9a-fA-F]{2}|[0-7]{3})[^"'\\\n]{0,2}){8}/i
+    condition:
+        $a
+}
+
+rule php_literal_xor_chr_chain
+{
+    meta:
+        id = "ferret.php.literal_xor_chr_chain"
+        technique = "T1505.003"
+        severity = "medium"
+        score = 50
+        description = "A filler literal XORed with a chain of chr() codes ('{{{{{'^chr(25).chr(26)...) to produce a hidden function or stream name"
+    strings:
+        $a = /['"][^'"\n]{4,40}['"]\s*\^\s*chr\s*\(\s*\d{1,3}\s*\)\s*\.\s*chr\s*\(\s*\d{1,3}\s*\)\s*\.\s*chr\s*\(/i
+    condition:
+        $a
+}
+
+rule php_pack_char_codes_name
+{
+    meta:
+        id = "ferret.php.pack_char_codes_name"
+        technique = "T1505.003"
+        severity = "medium"
+        score = 50
+        description = "Function names produced from character codes with pack('c*', 0x70, 0x61, 99, 107) (here 'pack' itself), then used to build further names: name hiding"
+    strings:
+        $a = /pack\s*\(\s*['"][cC]\*['"]\s*(,\s*(0x[0-9a-fA-F]{2}|\d{2,3})\s*){4,40}\)/
+        $b = /\$\w{1,30}\s*\(\s*['"][cC]\*['"]\s*(,\s*(0x[0-9a-fA-F]{2}|\d{2,3})\s*){4,40}\)/
+    condition:
+        #a >= 2 or ($a and $b)
 }

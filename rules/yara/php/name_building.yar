@@ -88,7 +88,7 @@ rule php_computed_callback_name
         score = 50
         description = "Callback-taking function (array_map, call_user_func, call_user_func_array...) whose callback is the result of a string transform or a decoder applied to a literal (substr_replace($b,'ss',1,0), encode('xhhfsw')): a hidden function name"
     strings:
-        $a = /(array_map|call_user_func|call_user_func_array|register_shutdown_function|array_filter|array_walk|usort|uasort|uksort)\s*\(\s*@?(substr_replace|strrev|str_rot13|substr|str_replace|base64_decode|strtolower|ucfirst|hex2bin|gzinflate|convert_uudecode)\s*\(/i
+        $a = /(array_map|call_user_func|call_user_func_array|register_shutdown_function|array_filter|array_walk|usort|uasort|uksort)\s*\(\s*@?(substr_replace|strrev|str_rot13|base64_decode|hex2bin|gzinflate|convert_uudecode)\s*\(/i
         $b = /(call_user_func|call_user_func_array|array_map|register_shutdown_function)\s*\(\s*@?\w{1,30}\s*\(\s*['"][a-z]{4,16}['"]\s*\)\s*,/
         $s = /(strrev|str_rot13|substr_replace|chr\s*\(\s*\(\s*\(|ord\s*\()/i
     condition:
@@ -108,4 +108,32 @@ rule php_pack_hex_payload
         $b = /,\s*pack\s*\(\s*['"]H\*['"]\s*,\s*['"](3c3f|3c736372697074)[0-9a-fA-F]{8,}['"]\s*\)/i
     condition:
         any of them
+}
+
+rule php_sprintf_name_pieces
+{
+    meta:
+        id = "ferret.php.sprintf_name_pieces"
+        technique = "T1505.003"
+        severity = "low"
+        score = 25
+        description = "Underscored function names assembled with sprintf('%s_%s_%s', A, B, C) from constants or variables (call_user_func, create_function, file_get_contents)"
+    strings:
+        $a = /sprintf\s*\(\s*['"]%s_%s(_%s)?['"]\s*,\s*[A-Z_$][\w$]{0,30}\s*,/
+    condition:
+        $a
+}
+
+rule php_hex_digit_array
+{
+    meta:
+        id = "ferret.php.hex_digit_array"
+        technique = "T1505.003"
+        severity = "low"
+        score = 25
+        description = "Long array of single hexadecimal digits ('6','8','7','4',...) that is joined and hex-decoded at run time: a URL or payload hidden from string search"
+    strings:
+        $a = /array\s*\(\s*(['"][0-9a-fA-F]['"]\s*,\s*){24}/
+    condition:
+        $a
 }

@@ -200,8 +200,8 @@ rule php_request_alias_call
         score = 75
         description = "A whole request array is copied to a variable and one of its elements is called as a function with another as argument ($r=$_GET; $r['f']($r['a']))"
     strings:
-        $alias = /\$\w{1,30}\s*=\s*(\$_(GET|POST|REQUEST|COOKIE)\s*(\+\s*\$_(GET|POST|REQUEST|COOKIE)\s*)?;|array_values\s*\(\s*\$_(GET|POST|REQUEST|COOKIE|SERVER)\s*\))/
-        $call = /\$\w{1,30}\s*\[[^\]\n]{1,20}\]\s*\(\s*@?\$\w{1,30}\s*\[/
+        $alias = /\$\w{1,30}\s*=\s*(\$_(GET|POST|REQUEST|COOKIE)\s*(\+\s*\$_(GET|POST|REQUEST|COOKIE)\s*)?;|\$\{\s*['"]_(GET|POST|REQUEST|COOKIE)['"]\s*\}\s*;|array_values\s*\(\s*\$_(GET|POST|REQUEST|COOKIE|SERVER)\s*\))/
+        $call = /\$\w{1,30}\s*\[[^\]\n]{1,20}\]\s*\(\s*@?\$\w{1,30}\s*[\[(]/
     condition:
         filesize < 3KB and $alias and $call
 }
@@ -418,4 +418,61 @@ rule php_request_var_call_small
         $call = /(^|[;{}]|\n)\s*@?\$\w{1,30}\s*\(\s*@?\$\w{1,30}\s*\)\s*(;|\?>|\n)/
     condition:
         filesize < 1KB and #as >= 2 and $call
+}
+
+rule php_function_table_request
+{
+    meta:
+        id = "ferret.php.function_table_request"
+        technique = "T1505.003"
+        severity = "medium"
+        score = 50
+        description = "Functions kept in a numerically indexed table and called through it on request data ($fc[13](\"$p/{$_POST['n']}\", $_POST['ctn'])): file or command operations with their names hidden"
+    strings:
+        $a = /\$\w{1,30}\s*\[\s*\d{1,3}\s*\]\s*\([^;)]{0,40}\$_(GET|POST|REQUEST|COOKIE)\s*\[/
+    condition:
+        #a >= 2
+}
+
+rule php_zlib_wrapper_file_read
+{
+    meta:
+        id = "ferret.php.zlib_wrapper_file_read"
+        technique = "T1505.003"
+        severity = "medium"
+        score = 50
+        description = "Copies a chosen file through the compress.zlib:// wrapper into a temporary file to read it, the classic safe_mode/open_basedir bypass of file-reading shells"
+    strings:
+        $a = /copy\s*\(\s*["']compress\.zlib:\/\/["']\s*\.\s*\$\w{1,30}\s*,\s*\$\w{1,30}/i
+    condition:
+        $a
+}
+
+rule php_request_path_decoded_write
+{
+    meta:
+        id = "ferret.php.request_path_decoded_write"
+        technique = "T1505.003"
+        severity = "medium"
+        score = 50
+        description = "Writes decoded or fetched content (base64_decode, gzinflate, file_get_contents) to a file path taken from the request: a dropper placing a payload where the client says"
+    strings:
+        $a = /file_put_contents\s*\(\s*@?\$_(GET|POST|REQUEST|COOKIE)\s*\[[^\]\n]{1,30}\]\s*,\s*@?(base64_decode|gzinflate|gzuncompress|str_rot13|file_get_contents|hex2bin)\s*\(/i
+    condition:
+        $a
+}
+
+rule php_request_include_var_small
+{
+    meta:
+        id = "ferret.php.request_include_var_small"
+        technique = "T1505.003"
+        severity = "medium"
+        score = 50
+        description = "Tiny script (under 512 bytes) that copies a request parameter into a variable and includes/requires that variable: a remote/local file-inclusion loader"
+    strings:
+        $as = /\$\w{1,30}\s*=\s*@?\$_(GET|POST|REQUEST|COOKIE)\s*\[[^\]\n]{1,30}\]\s*;/
+        $inc = /\b(include|require)(_once)?\s*\(?\s*@?\$\w{1,30}\s*\)?\s*;/
+    condition:
+        filesize < 512 and $as and $inc
 }

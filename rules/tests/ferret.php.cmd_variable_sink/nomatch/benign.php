@@ -1,0 +1,4 @@
+<?php
+$out = array();
+exec('/usr/bin/uptime', $out);
+echo htmlspecialchars(implode("\n", $out));

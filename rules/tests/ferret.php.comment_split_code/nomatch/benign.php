@@ -1,0 +1,4 @@
+<?php
+/* Build a greeting */
+$greeting = "Hello" . " " . "world"; // concatenation
+echo $greeting; /* done */

@@ -1,0 +1,2 @@
+<?php
+setcookie('session_theme', md5('dark'), time() + 3600);

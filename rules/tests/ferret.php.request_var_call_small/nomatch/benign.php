@@ -1,0 +1,4 @@
+<?php
+$page = $_GET['page'];
+$sort = $_GET['sort'];
+render($page);
