@@ -121,7 +121,6 @@ struct PhpRegexes {
     sink: Regex,
     callback: Regex,
     request_call: Regex,
-    var_call: Regex,
     name_assign: Regex,
     suppressed: Regex,
     extract: Regex,
@@ -139,8 +138,6 @@ fn php() -> &'static PhpRegexes {
             sink: Regex::new(r"(?i)(?:^|[^\w$>:])(eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|include|include_once|require|require_once)\s*\(").unwrap(),
             callback: Regex::new(r"(?i)(?:^|[^\w$>:])(call_user_func|call_user_func_array|array_map|array_filter|array_walk|usort|uasort|uksort|register_shutdown_function|register_tick_function|ob_start|iterator_apply|preg_replace_callback)\s*\(").unwrap(),
             request_call: Regex::new(r#"(?i)\$_(?:GET|POST|REQUEST|COOKIE|SERVER)\s*\[[^\]]{1,40}\]\s*\("#).unwrap(),
-            // No space before `(`: `"INSERT INTO $table ("` is SQL, `$f(` is a call.
-            var_call: Regex::new(r"(?:^|[^\w>:\\])\$([A-Za-z_]\w*)\(").unwrap(),
             name_assign: Regex::new(r#"(?i)\$([A-Za-z_]\w*)\s*=\s*['"](assert|eval|system|exec|shell_exec|passthru|popen|proc_open|create_function|base64_decode|gzinflate|str_rot13|call_user_func|preg_replace)['"]\s*;"#).unwrap(),
             suppressed: Regex::new(r"(?i)@\s*(eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|call_user_func|base64_decode|gzinflate|fsockopen)\s*\(").unwrap(),
             extract: Regex::new(r#"(?i)\b(?:extract\s*\(\s*\$_(?:GET|POST|REQUEST|COOKIE)|parse_str\s*\(\s*\$_SERVER\s*\[\s*['"]QUERY_STRING)"#).unwrap(),
@@ -260,9 +257,14 @@ fn php_flow(raw: &[u8], out: &mut Vec<Signal>) {
         ));
     }
     // Variables holding an evaluator's name, later called as functions.
+    // Variables called as functions (`$f(`), found by memchr rather than a
+    // regex: `$` is everywhere in PHP and a regex would stop at each one.
+    let var_calls = variable_calls(data);
     let mut named: Vec<(String, String, usize)> = Vec::new();
-    for c in r.name_assign.captures_iter(data) {
-        named.push((lossy(&c[1]), lossy(&c[2]), c.get(0).unwrap().start()));
+    if !var_calls.is_empty() {
+        for c in r.name_assign.captures_iter(data) {
+            named.push((lossy(&c[1]), lossy(&c[2]), c.get(0).unwrap().start()));
+        }
     }
     let has_source = r.source.is_match(data);
     // Taint: variables assigned from request data, propagated twice.
@@ -365,9 +367,7 @@ fn php_flow(raw: &[u8], out: &mut Vec<Signal>) {
         }
     }
     // Variable functions: a tainted or evaluator-named variable called.
-    for c in r.var_call.captures_iter(data) {
-        let var = lossy(&c[1]);
-        let at = c.get(1).unwrap().start().saturating_sub(1);
+    for (var, at) in var_calls {
         if tainted.contains(&var) {
             out.push(signal(
                 "heur.php.tainted_function_name",
@@ -388,6 +388,32 @@ fn php_flow(raw: &[u8], out: &mut Vec<Signal>) {
         }
     }
     dedup(out);
+}
+
+/// `$name(` calls whose `$` is not part of `->$x(`, `::$x(` or `\\$x(`:
+/// (variable name, offset of the `$`).
+fn variable_calls(data: &[u8]) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    for at in memchr::memchr_iter(b'$', data) {
+        let prev = if at == 0 { b' ' } else { data[at - 1] };
+        if prev.is_ascii_alphanumeric() || matches!(prev, b'_' | b'>' | b':' | b'\\') {
+            continue;
+        }
+        let name_start = at + 1;
+        let Some(&first) = data.get(name_start) else { break };
+        if !(first.is_ascii_alphabetic() || first == b'_') {
+            continue;
+        }
+        let len = data[name_start..]
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+            .unwrap_or(data.len() - name_start);
+        // No space before `(`: `"INSERT INTO $table ("` is SQL, `$f(` is a call.
+        if data.get(name_start + len) == Some(&b'(') {
+            out.push((lossy(&data[name_start..name_start + len]), at));
+        }
+    }
+    out
 }
 
 /// Whether a callback call's first argument is a fixed function name or a

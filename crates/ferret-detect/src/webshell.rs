@@ -12,7 +12,8 @@ use crate::deobfuscate::{self, Layer};
 use crate::heuristics::{self, Signal};
 use crate::language::{self, IdentifiedBy};
 use crate::score::{confidence, severity_for_score, Thresholds};
-use crate::yara::{compile_shipped, compile_user, CompiledYara, RuleMeta, EXTERNALS};
+use crate::yara::{compile_family, compile_user, rule_family, CompiledYara, RuleMeta, EXTERNALS, FAMILIES};
+use std::sync::OnceLock;
 use crate::RuleError;
 use ferret_core::{
     stable_id, Escaped, Evidence, EvidenceSource, FileSubject, Finding, Language, Mitigation,
@@ -37,8 +38,9 @@ pub struct WebshellConfig {
 
 /// Compiled, immutable, `Send + Sync`: build once, share with every thread.
 pub struct WebshellRules {
-    /// One rule set per language (empty with `no_shipped_rules`).
-    shipped: Vec<(Language, CompiledYara)>,
+    /// One rule set per language family, compiled on first need (by
+    /// whichever worker meets such a file first); `None` with `no_shipped_rules`.
+    shipped: Option<[OnceLock<Result<CompiledYara, String>>; FAMILIES]>,
     user: Option<CompiledYara>,
     allowlist: Allowlist,
     thresholds: Thresholds,
@@ -49,11 +51,7 @@ impl WebshellConfig {
     /// Compiles everything. Shipped rules must compile; user rule files that do
     /// not are returned beside the rules (the scan goes on without them).
     pub fn build(&self) -> Result<(WebshellRules, Vec<RuleError>), RuleError> {
-        let shipped = if self.no_shipped_rules {
-            Vec::new()
-        } else {
-            compile_shipped()?
-        };
+        let shipped = (!self.no_shipped_rules).then(|| std::array::from_fn(|_| OnceLock::new()));
         let mut warnings = Vec::new();
         let user = if self.user_yara.is_empty() {
             None
@@ -99,7 +97,7 @@ impl WebshellRules {
     pub fn scanner(&self) -> WebshellScanner<'_> {
         WebshellScanner {
             rules: self,
-            shipped: self.shipped.iter().map(|_| None).collect(),
+            shipped: std::array::from_fn(|_| None),
             user: self.user.as_ref().map(|c| self.yara_scanner(c)),
         }
     }
@@ -108,15 +106,33 @@ impl WebshellRules {
         let mut s = yara_x::Scanner::new(&c.rules);
         s.set_timeout(self.timeout);
         s.max_matches_per_pattern(16);
+        // Evidence needs each pattern's first match only: patterns used as
+        // plain booleans stop at their first hit (counted ones are unaffected).
+        s.fast_scan(true);
         s
     }
 
+    /// The shipped rule set of a family, compiled on first call.
+    fn family(&self, family: usize) -> Option<Result<&CompiledYara, String>> {
+        let cell = &self.shipped.as_ref()?[family];
+        Some(cell.get_or_init(|| compile_family(family).map_err(|e| e.to_string())).as_ref().map_err(Clone::clone))
+    }
+
+    /// Compiles every shipped family now; the first failure is returned.
+    pub fn compile_all(&self) -> Result<(), RuleError> {
+        for f in 0..FAMILIES {
+            if let Some(Err(e)) = self.family(f) {
+                return Err(RuleError::Yara { origin: "rules/yara".into(), message: e });
+            }
+        }
+        Ok(())
+    }
+
     /// Metadata of every loaded YARA rule, shipped first, sorted by id.
+    /// Compiles every shipped family that is not compiled yet.
     pub fn rule_metas(&self) -> Vec<&RuleMeta> {
-        let mut v: Vec<&RuleMeta> = self
-            .shipped
-            .iter()
-            .map(|(_, c)| c)
+        let mut v: Vec<&RuleMeta> = (0..FAMILIES)
+            .filter_map(|f| self.family(f).and_then(Result::ok))
             .chain(self.user.iter())
             .flat_map(|c| c.meta.values())
             .collect();
@@ -181,8 +197,8 @@ pub enum ScanFileError {
 /// Per-thread scanner. Cheap to make; reuse it for many files.
 pub struct WebshellScanner<'r> {
     rules: &'r WebshellRules,
-    /// Per-language scanners, made on first use (parallel to `rules.shipped`).
-    shipped: Vec<Option<yara_x::Scanner<'r>>>,
+    /// Per-family scanners, made on first use.
+    shipped: [Option<yara_x::Scanner<'r>>; FAMILIES],
     user: Option<yara_x::Scanner<'r>>,
 }
 
@@ -328,7 +344,7 @@ impl<'r> WebshellScanner<'r> {
         by: IdentifiedBy,
         hits: &mut Vec<Hit>,
     ) -> Result<(), ScanFileError> {
-        if let Some((scanner, compiled)) = self.shipped_for(lang) {
+        if let Some((scanner, compiled)) = self.shipped_for(lang)? {
             yara_hits(scanner, compiled, input.data, None, hits)?;
         }
         let ext = input
@@ -344,7 +360,7 @@ impl<'r> WebshellScanner<'r> {
             push_signal(hits, &s, input.data, None);
         }
         for layer in &layers {
-            if let Some((scanner, compiled)) = self.shipped_for(lang) {
+            if let Some((scanner, compiled)) = self.shipped_for(lang)? {
                 yara_hits(scanner, compiled, &layer.bytes, Some(layer), hits)?;
             }
             for s in heuristics::run(lang, &layer.bytes, "", false) {
@@ -358,13 +374,15 @@ impl<'r> WebshellScanner<'r> {
     fn shipped_for(
         &mut self,
         lang: Language,
-    ) -> Option<(&mut yara_x::Scanner<'r>, &'r CompiledYara)> {
+    ) -> Result<Option<(&mut yara_x::Scanner<'r>, &'r CompiledYara)>, ScanFileError> {
         let rules: &'r WebshellRules = self.rules;
-        let i = rules.shipped.iter().position(|(l, _)| *l == lang)?;
-        let compiled = &rules.shipped[i].1;
-        let slot = &mut self.shipped[i];
-        let scanner = slot.get_or_insert_with(|| rules.yara_scanner(compiled));
-        Some((scanner, compiled))
+        let f = rule_family(lang);
+        let compiled = match rules.family(f) {
+            None => return Ok(None),
+            Some(c) => c.map_err(ScanFileError::Yara)?,
+        };
+        let scanner = self.shipped[f].get_or_insert_with(|| rules.yara_scanner(compiled));
+        Ok(Some((scanner, compiled)))
     }
 
     fn scan_user(

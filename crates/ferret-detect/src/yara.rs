@@ -48,31 +48,15 @@ pub struct CompiledYara {
 /// Externals signature-base/LOKI style rules use; defined for every user rule set.
 pub(crate) const EXTERNALS: [&str; 4] = ["filename", "filepath", "extension", "filetype"];
 
-/// Compiles the shipped rules into one rule set per language: the rules under
-/// `rules/yara/<language>/` (plus any folder that names no language, shared by
-/// all). A PHP file is then scanned by PHP rules only, which is most of the
-/// speed of a scan. A shipped rule that does not compile or lacks metadata is
-/// a build defect: the error names it.
-pub fn compile_shipped() -> Result<Vec<(Language, CompiledYara)>, RuleError> {
-    // The sets are independent: compile them on all cores (start-up time).
-    let results: Vec<Result<(Language, CompiledYara), RuleError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = Language::ALL
-            .into_iter()
-            .map(|lang| s.spawn(move || compile_language(lang)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("rule compiler thread panicked"))
-            .collect()
-    });
-    results.into_iter().collect()
-}
+/// Number of rule families (see [`rule_family`]).
+pub const FAMILIES: usize = 4;
 
-/// Languages whose rules are shared: the Microsoft pages (classic ASP and
-/// ASP.NET mix VBScript, JScript and C# idioms), and the small CGI-era
-/// script languages (whose shells often embed one another). PHP and JSP
-/// stand alone: their sets are the big ones.
-fn rule_family(l: Language) -> u8 {
+/// Languages whose rules are compiled into one set: PHP; JSP; the Microsoft
+/// pages (classic ASP and ASP.NET mix VBScript, JScript and C# idioms); and
+/// the small CGI-era languages (whose shells often embed one another). A file
+/// is scanned by its family's set only, which is most of a scan's speed, and
+/// a set is compiled only when a file of its family turns up.
+pub fn rule_family(l: Language) -> usize {
     match l {
         Language::Php => 0,
         Language::Jsp => 1,
@@ -81,22 +65,22 @@ fn rule_family(l: Language) -> u8 {
     }
 }
 
-fn compile_language(lang: Language) -> Result<(Language, CompiledYara), RuleError> {
+/// Compiles the shipped rules of one family: `rules/yara/<language>/` of its
+/// languages, plus any folder that names no language. A shipped rule that
+/// does not compile or lacks metadata is a build defect: the error names it.
+pub fn compile_family(family: usize) -> Result<CompiledYara, RuleError> {
     let sources: Vec<(String, String)> = crate::embedded::YARA
         .iter()
         .filter(|(p, _)| {
             let dir = p.split('/').next().unwrap_or_default();
-            match Language::from_name(dir) {
-                Some(d) => rule_family(d) == rule_family(lang),
-                None => true,
-            }
+            Language::from_name(dir).is_none_or(|d| rule_family(d) == family)
         })
         .map(|(p, s)| (format!("rules/yara/{p}"), s.to_string()))
         .collect();
     let (compiled, errors) = compile(&sources, RuleOrigin::Shipped, false)?;
     match errors.into_iter().next() {
         Some(e) => Err(e),
-        None => Ok((lang, compiled)),
+        None => Ok(compiled),
     }
 }
 
