@@ -400,7 +400,9 @@ fn variable_calls(data: &[u8]) -> Vec<(String, usize)> {
             continue;
         }
         let name_start = at + 1;
-        let Some(&first) = data.get(name_start) else { break };
+        let Some(&first) = data.get(name_start) else {
+            break;
+        };
         if !(first.is_ascii_alphabetic() || first == b'_') {
             continue;
         }

@@ -113,12 +113,36 @@ pub fn sniff(data: &[u8]) -> Option<Language> {
         if MARKERS[i].0 == "<?=" && !php_short_echo_follows(&data[m.end()..]) {
             continue;
         }
+        if MARKERS[i].0.starts_with('<') && !opens_code(data, m.start()) {
+            continue;
+        }
         best = Some(best.map_or(i, |b| b.min(i)));
         if i == 0 {
             break;
         }
     }
     best.map(|i| MARKERS[i].1)
+}
+
+/// Whether a tag at `at` can open server-side code rather than be prose about
+/// it (`outside of <?php?> ...` in a comment or a manual): it starts the file
+/// or a line, ends an HTML tag (`>`), follows binary bytes (an image header)
+/// or sits in the first 16 bytes (`GIF89a<?php`).
+fn opens_code(data: &[u8], at: usize) -> bool {
+    if at < 16 {
+        return true;
+    }
+    let before = data[..at]
+        .iter()
+        .rev()
+        .find(|b| **b != b' ' && **b != b'\t');
+    match before {
+        None => true,
+        Some(b) => {
+            matches!(b, b'\n' | b'\r' | b'>' | b';' | b'}')
+                || !(b.is_ascii_graphic() || b.is_ascii_whitespace())
+        }
+    }
 }
 
 /// `<?=` is PHP only when code follows: a variable, a call, a quote.
@@ -203,6 +227,16 @@ mod tests {
             Some((Language::Perl, IdentifiedBy::Content))
         );
         assert_eq!(id("x.xml", b"<?xml version=\"1.0\"?><a/>"), None);
+        let prose = b"\" Vim helper: text outside of <?php?> tags, or (<?php or <?) here";
+        assert_eq!(id("php.vim", prose), None);
+        assert_eq!(
+            id("a.gif", b"GIF89a<?php echo 1; ?>"),
+            Some((Language::Php, IdentifiedBy::Content))
+        );
+        assert_eq!(
+            id("a.txt", b"notes\n  <?php echo 1; ?>"),
+            Some((Language::Php, IdentifiedBy::Content))
+        );
         assert_eq!(id("x.bin", b"\x00<?=\x01\x02"), None);
         assert_eq!(
             id(

@@ -12,8 +12,9 @@ use crate::deobfuscate::{self, Layer};
 use crate::heuristics::{self, Signal};
 use crate::language::{self, IdentifiedBy};
 use crate::score::{confidence, severity_for_score, Thresholds};
-use crate::yara::{compile_family, compile_user, rule_family, CompiledYara, RuleMeta, EXTERNALS, FAMILIES};
-use std::sync::OnceLock;
+use crate::yara::{
+    compile_family, compile_user, rule_family, CompiledYara, RuleMeta, EXTERNALS, FAMILIES,
+};
 use crate::RuleError;
 use ferret_core::{
     stable_id, Escaped, Evidence, EvidenceSource, FileSubject, Finding, Language, Mitigation,
@@ -21,6 +22,7 @@ use ferret_core::{
 };
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// What the user chose (the serde-able half).
@@ -115,14 +117,21 @@ impl WebshellRules {
     /// The shipped rule set of a family, compiled on first call.
     fn family(&self, family: usize) -> Option<Result<&CompiledYara, String>> {
         let cell = &self.shipped.as_ref()?[family];
-        Some(cell.get_or_init(|| compile_family(family).map_err(|e| e.to_string())).as_ref().map_err(Clone::clone))
+        Some(
+            cell.get_or_init(|| compile_family(family).map_err(|e| e.to_string()))
+                .as_ref()
+                .map_err(Clone::clone),
+        )
     }
 
     /// Compiles every shipped family now; the first failure is returned.
     pub fn compile_all(&self) -> Result<(), RuleError> {
         for f in 0..FAMILIES {
             if let Some(Err(e)) = self.family(f) {
-                return Err(RuleError::Yara { origin: "rules/yara".into(), message: e });
+                return Err(RuleError::Yara {
+                    origin: "rules/yara".into(),
+                    message: e,
+                });
             }
         }
         Ok(())
