@@ -7,6 +7,8 @@
 //! the offset that shows it. Weak ones weigh at most 25: alone they never make
 //! a medium finding.
 
+mod flow;
+
 use crate::deobfuscate::Layer;
 use ferret_core::Language;
 use regex::bytes::Regex;
@@ -30,6 +32,16 @@ pub struct Signal {
 
 /// The ids and weights of every heuristic, for `ferret rules list`.
 pub const HEURISTICS: &[(&str, u32, &str)] = &[
+    (
+        "heur.request_to_exec",
+        60,
+        "request data reaches a command or code evaluator directly (ASP, ASP.NET, JSP, CFM, Perl, Python, shell)",
+    ),
+    (
+        "heur.tainted_exec",
+        40,
+        "request data reaches a command or code evaluator through a variable (ASP, ASP.NET, JSP, CFM, Perl, Python, shell)",
+    ),
     (
         "heur.php.request_to_sink",
         60,
@@ -163,6 +175,8 @@ pub fn run(lang: Language, data: &[u8], name_ext: &str, by_content: bool) -> Vec
     let mut out = Vec::new();
     if lang == Language::Php {
         php_flow(data, &mut out);
+    } else {
+        flow::run(lang, data, &mut out);
     }
     generic(data, &mut out);
     if by_content && is_media_ext(name_ext) {
