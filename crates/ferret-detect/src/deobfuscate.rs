@@ -331,7 +331,7 @@ fn join_strings(data: &[u8]) -> Option<Layer> {
 /// A PHP string literal or `chr(N)` at `i`: (decoded bytes, end, whether it
 /// was built from escapes or chr). Comments are not literals.
 fn literal_at(d: &[u8], i: usize) -> Option<(Vec<u8>, usize, bool)> {
-    match d[i] {
+    match *d.get(i)? {
         q @ (b'\'' | b'"') => {
             let mut out = Vec::new();
             let mut built = false;
@@ -442,6 +442,18 @@ mod tests {
         assert!(ls
             .iter()
             .any(|l| l.how == "base64" && l.bytes.starts_with(inner)));
+    }
+
+    /// Found by the `webshell_scan` fuzz target: a concatenation dot at the
+    /// very end of the input indexed past it.
+    #[test]
+    fn trailing_concatenation_dot() {
+        let _ = join_strings(b"<?php $a = chr(1).chr(2).");
+        let _ = join_strings(b"<?php $a = 'x' . \n");
+        let crash = base64::engine::general_purpose::STANDARD
+            .decode("ADw/cGNocigxKS5jaHIoMikuY2gqAQAAcAokJHBbMl07CnBbMV0APD9wY2hyKDEpLmNocigyKS5jaCoBAABwCiQkcFsyXTsKcFsxXSAuICctJyAuIAo=")
+            .unwrap();
+        let _ = layers(Language::Php, &crash[1..]);
     }
 
     #[test]
