@@ -52,14 +52,14 @@ fn table(lang: Language) -> Option<&'static Table> {
                 Language::Perl,
                 mk(
                     r#"\bparam\s*\(|\$ENV\s*\{\s*['"]?(?:QUERY_STRING|HTTP_\w+)|\$(?:FORM|in|input|query)\s*\{|<STDIN>|\bReadParse\b"#,
-                    r#"\bsystem\s*[(\s]|\bexec\s*[(\s]|\bqx\s*[(\[{/|]|`|\bopen\s*\([^,]{0,40},\s*["']?\||\beval\s*[({]"#,
+                    r#"(?-i:\bsystem\s*[(\s]|\bexec\s*[(\s]|\bqx\s*[(\[{/|]|`|\bopen\s*\([^,]{0,40},\s*["']?\||\beval\s*[("'$])"#,
                 ),
             ),
             (
                 Language::Python,
                 mk(
                     r#"\bcgi\.fieldstorage\b|\bform\.getvalue\s*\(|\bform\s*\[|\brequest\.(?:args|form|values|data|json|get_json|headers|cookies|get|post|query_params|body)\b|os\.environ\s*(?:\[|\.get\s*\()\s*['"](?:query_string|http_\w+)"#,
-                    r#"\bos\.(?:system|popen)\s*\(|\bsubprocess\.\w+\s*\(|\bpty\.spawn\s*\(|\b(?:exec|eval)\s*\("#,
+                    r#"(?-i:\bos\.(?:system|popen)\s*\(|\bsubprocess\.\w+\s*\(|\bpty\.spawn\s*\(|\b(?:exec|eval)\s*\()"#,
                 ),
             ),
             (
@@ -74,13 +74,160 @@ fn table(lang: Language) -> Option<&'static Table> {
     all.iter().find(|(l, _)| *l == lang).map(|(_, t)| t)
 }
 
-/// Signals `heur.request_to_exec` (directly) and `heur.tainted_exec`
-/// (through a variable) for the non-PHP languages.
-pub(super) fn run(lang: Language, data: &[u8], out: &mut Vec<Signal>) {
-    let Some(t) = table(lang) else { return };
+/// Kinds of file-system operation a file manager offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileOp {
+    Write,
+    Delete,
+    List,
+    Read,
+}
+
+impl FileOp {
+    fn as_str(self) -> &'static str {
+        match self {
+            FileOp::Write => "write",
+            FileOp::Delete => "delete",
+            FileOp::List => "list",
+            FileOp::Read => "read",
+        }
+    }
+}
+
+/// File operations whose path comes from the request, per language.
+struct FileTable {
+    source: Regex,
+    ops: Vec<(FileOp, Regex)>,
+}
+
+fn file_table(lang: Language) -> Option<&'static FileTable> {
+    static T: OnceLock<Vec<(Language, FileTable)>> = OnceLock::new();
+    let all = T.get_or_init(|| {
+        let mk = |source: &str, ops: &[(FileOp, &str)]| FileTable {
+            source: Regex::new(&format!("(?i)(?:{source})")).expect("source regex"),
+            ops: ops
+                .iter()
+                .map(|(k, r)| (*k, Regex::new(&format!("(?i)(?:{r})")).expect("op regex")))
+                .collect(),
+        };
+        // Uploaded files' own names ($_FILES) are expected in upload code: not a source here.
+        let php = mk(
+            r"\$_(?:GET|POST|REQUEST|COOKIE)\b",
+            &[
+                (FileOp::Write, r"\b(?:file_put_contents|mkdir|touch|chmod)\s*\(|\bfopen\s*\([^,]{1,200},\s*['\x22][wax]|\b(?:move_uploaded_file|copy|rename)\s*\("),
+                (FileOp::Delete, r"\b(?:unlink|rmdir)\s*\("),
+                (FileOp::List, r"\b(?:scandir|opendir|glob|dir)\s*\("),
+                (FileOp::Read, r"\b(?:readfile|highlight_file|show_source)\s*\("),
+            ],
+        );
+        let ms_source = r#"\brequest\s*(?:\.\s*(?:form|querystring|item|params)\b|[\[(]\s*["'a-z_])"#;
+        let asp_ops: &[(FileOp, &str)] = &[
+            (FileOp::Write, r"\.(?:savetofile|createtextfile|copyfile|movefile|createfolder|saveas)\s*[(\s]|\bfile\.(?:writeall\w*|copy|move|appendall\w*)\s*\(|\bnew\s+(?:filestream|streamwriter)\s*\(|\bdirectory\.createdirectory\s*\("),
+            (FileOp::Delete, r"\.(?:deletefile|deletefolder)\s*[(\s]|\b(?:file|directory)\.delete\s*\("),
+            (FileOp::List, r"\.getfolder\s*[(\s]|\bdirectory\.get(?:files|directories)\s*\(|\bnew\s+directoryinfo\s*\("),
+            (FileOp::Read, r"\.opentextfile\s*[(\s]|\bresponse\.(?:writefile|transmitfile)\s*\(|\bfile\.readall\w*\s*\("),
+        ];
+        let jsp = mk(
+            r"\brequest\s*\.\s*(?:getparameter|getheader)\s*\(",
+            &[
+                (FileOp::Write, r"\bnew\s+(?:fileoutputstream|filewriter|randomaccessfile)\s*\(|\bfiles\.(?:write|copy|move)\s*\("),
+                (FileOp::Delete, r"\bfiles\.delete\w*\s*\("),
+                (FileOp::List, r"\bnew\s+file\s*\("),
+                (FileOp::Read, r"\bnew\s+(?:fileinputstream|filereader)\s*\("),
+            ],
+        );
+        vec![
+            (Language::Php, php),
+            (Language::Asp, mk(ms_source, asp_ops)),
+            (Language::Aspx, mk(ms_source, asp_ops)),
+            (Language::Jsp, jsp),
+        ]
+    });
+    all.iter().find(|(l, _)| *l == lang).map(|(_, t)| t)
+}
+
+/// Signals `heur.request_path_op` (one kind of file operation on a
+/// request-chosen path) or `heur.file_manager` (two kinds or more: write,
+/// delete, list, read), the core of the "utility" shells that run no command.
+pub(super) fn file_ops(lang: Language, data: &[u8], out: &mut Vec<Signal>) {
+    let Some(t) = file_table(lang) else { return };
     if !t.source.is_match(data) {
         return;
     }
+    // Direct only: request data written into the path argument itself.
+    // (Through variables, real applications validate the name first, and a
+    // text search cannot see that.)
+    let none: HashSet<String> = HashSet::new();
+    let mut kinds: Vec<(FileOp, usize, usize)> = Vec::new();
+    for (kind, re) in &t.ops {
+        for m in re.find_iter(data) {
+            let open = m
+                .as_bytes()
+                .iter()
+                .rposition(|b| *b == b'(')
+                .map_or(m.end(), |p| m.start() + p + 1);
+            let args = call_args(data, open);
+            if !sanitized_path(args) && mentions_source(&t.source, args, &none) {
+                kinds.push((*kind, m.start(), m.len() + args.len().min(80)));
+                break;
+            }
+        }
+    }
+    let names: Vec<&str> = kinds.iter().map(|k| k.0.as_str()).collect();
+    if let Some(&(_, at, len)) = kinds.first() {
+        if kinds.len() >= 2 {
+            out.push(signal(
+                "heur.file_manager",
+                format!("request-chosen paths are {}", names.join(", ")),
+                at,
+                len,
+            ));
+        } else {
+            out.push(signal(
+                "heur.request_path_op",
+                format!("a request-chosen path is {}", names[0]),
+                at,
+                len,
+            ));
+        }
+    }
+}
+
+fn mentions_source(source: &Regex, text: &[u8], tainted: &HashSet<String>) -> bool {
+    source.is_match(text)
+        || text
+            .split(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+            .filter(|w| !w.is_empty())
+            .any(|w| tainted.contains(&lossy(w).to_ascii_lowercase()))
+}
+
+/// Path sanitizers: the request picks a name, not a path.
+fn sanitized_path(text: &[u8]) -> bool {
+    let t = String::from_utf8_lossy(text).to_ascii_lowercase();
+    [
+        "basename",
+        "getfilename(",
+        "path.getfilename",
+        "sanitize",
+        "realpath",
+        "intval",
+        "preg_replace",
+        "md5(",
+        "uniqid",
+    ]
+    .iter()
+    .any(|s| t.contains(s))
+}
+
+/// Signals `heur.request_to_exec` (directly) and `heur.tainted_exec`
+/// (through a variable) for the non-PHP languages.
+pub(super) fn run(lang: Language, raw: &[u8], out: &mut Vec<Signal>) {
+    let Some(t) = table(lang) else { return };
+    if !t.source.is_match(raw) {
+        return;
+    }
+    let code = blank_comment_lines(raw);
+    let data: &[u8] = &code;
     let mut tainted: HashSet<String> = HashSet::new();
     let assigns: Vec<(String, &[u8])> = t
         .assign
@@ -142,6 +289,35 @@ pub(super) fn run(lang: Language, data: &[u8], out: &mut Vec<Signal>) {
     }
 }
 
+/// The text with whole-line comments (`#`, `//`, `'`, `REM`) blanked to
+/// spaces, offsets kept: code quoted in a comment is not code.
+fn blank_comment_lines(data: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let mut out: Option<Vec<u8>> = None;
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', data).chain(std::iter::once(data.len())) {
+        let line = &data[start..nl];
+        let body = line
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .map_or(&line[..0], |p| &line[p..]);
+        let comment = (body.starts_with(b"#") && !body.starts_with(b"#!"))
+            || body.starts_with(b"//")
+            || body.starts_with(b"'")
+            || body.len() >= 4 && body[..4].eq_ignore_ascii_case(b"rem ");
+        if comment {
+            let buf = out.get_or_insert_with(|| data.to_vec());
+            for b in &mut buf[start..nl] {
+                *b = b' ';
+            }
+        }
+        start = nl + 1;
+    }
+    match out {
+        Some(v) => std::borrow::Cow::Owned(v),
+        None => std::borrow::Cow::Borrowed(data),
+    }
+}
+
 /// Whether `text` holds a request source or a tainted identifier (whole word).
 fn mentions(t: &Table, text: &[u8], tainted: &HashSet<String>) -> bool {
     if t.source.is_match(text) {
@@ -171,6 +347,18 @@ mod tests {
     }
 
     #[test]
+    fn perl_words_in_prose_are_not_calls() {
+        let pl = "my $v = param('v');\nprint \"System error: bad $v\";\neval { risky($v) };";
+        assert!(ids(Language::Perl, pl).is_empty());
+    }
+
+    #[test]
+    fn commented_code_is_not_code() {
+        let pl = "my $f = param('f');\n\t# eval(\"$f\");\nprint 1;";
+        assert!(ids(Language::Perl, pl).is_empty());
+    }
+
+    #[test]
     fn constant_commands_are_quiet() {
         assert!(ids(
             Language::Jsp,
@@ -187,6 +375,22 @@ mod tests {
             "my $n = param('n');\nsystem('/bin/ping', '-c', '1', 'localhost');"
         )
         .is_empty());
+    }
+
+    fn file_ids(lang: Language, src: &str) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        file_ops(lang, src.as_bytes(), &mut out);
+        out.into_iter().map(|s| s.id).collect()
+    }
+
+    #[test]
+    fn file_managers_and_plain_uploads() {
+        let fm = "<?php foreach (scandir($_GET['d']) as $f) echo $f; if (isset($_POST['del'])) unlink($_POST['del']);";
+        assert_eq!(file_ids(Language::Php, fm), ["heur.file_manager"]);
+        let up = "<?php $n = basename($_FILES['f']['name']); move_uploaded_file($_FILES['f']['tmp_name'], 'up/' . $n);";
+        assert!(file_ids(Language::Php, up).is_empty());
+        let asp = "Set s = Server.CreateObject(\"ADODB.Stream\")\ns.SaveToFile Server.MapPath(Request.QueryString(\"name\")), 2";
+        assert_eq!(file_ids(Language::Asp, asp), ["heur.request_path_op"]);
     }
 
     #[test]

@@ -38,8 +38,18 @@ pub const HEURISTICS: &[(&str, u32, &str)] = &[
         "request data reaches a command or code evaluator directly (ASP, ASP.NET, JSP, CFM, Perl, Python, shell)",
     ),
     (
+        "heur.file_manager",
+        55,
+        "request-chosen paths are written, deleted, listed or read in two ways or more (file manager)",
+    ),
+    (
+        "heur.request_path_op",
+        25,
+        "a file is written, deleted, listed or read at a request-chosen path",
+    ),
+    (
         "heur.tainted_exec",
-        40,
+        50,
         "request data reaches a command or code evaluator through a variable (ASP, ASP.NET, JSP, CFM, Perl, Python, shell)",
     ),
     (
@@ -178,6 +188,7 @@ pub fn run(lang: Language, data: &[u8], name_ext: &str, by_content: bool) -> Vec
     } else {
         flow::run(lang, data, &mut out);
     }
+    flow::file_ops(lang, data, &mut out);
     generic(data, &mut out);
     if by_content && is_media_ext(name_ext) {
         out.push(signal(
