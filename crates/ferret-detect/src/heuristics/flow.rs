@@ -17,6 +17,9 @@ struct Table {
     source: Regex,
     sink: Regex,
     assign: Regex,
+    /// Variables carry a sigil (`$x`, `@x`: Perl, shell): only sigiled words
+    /// can be tainted, so words in strings and prose are not variables.
+    sigil: bool,
 }
 
 const ASSIGN: &str = r"(?i)(?:\b(?:var|dim|my|string|set|let|const|final|object)\s+)?[$@]?([A-Za-z_]\w{0,40})\s*=\s*([^;\r\n]{1,300})";
@@ -28,7 +31,9 @@ fn table(lang: Language) -> Option<&'static Table> {
             source: Regex::new(&format!("(?i)(?:{source})")).expect("source regex"),
             sink: Regex::new(&format!("(?i)(?:{sink})")).expect("sink regex"),
             assign: Regex::new(ASSIGN).expect("assign regex"),
+            sigil: false,
         };
+        let sigiled = |t: Table| Table { sigil: true, ..t };
         let ms_source = r#"\brequest\s*(?:\.\s*(?:form|querystring|item|params|headers|cookies|servervariables)\b|\.\s*(?:binaryread|inputstream)|[\[(]\s*["'a-z_])"#;
         let ms_sink = r#"\bprocess\.start\s*\(|\bnew\s+processstartinfo\s*\(|\.arguments\s*=|\bassembly\.load\w*\s*\(|compileassemblyfromsource\s*\(|\beval\s*\(|\bexecuteglobal\b|\bexecute\s*[(\s]|\.(?:exec|run)\s*\(|\bshell\s*\("#;
         vec![
@@ -50,10 +55,10 @@ fn table(lang: Language) -> Option<&'static Table> {
             ),
             (
                 Language::Perl,
-                mk(
-                    r#"\bparam\s*\(|\$ENV\s*\{\s*['"]?(?:QUERY_STRING|HTTP_\w+)|\$(?:FORM|in|input|query)\s*\{|<STDIN>|\bReadParse\b"#,
-                    r#"(?-i:\bsystem\s*[(\s]|\bexec\s*[(\s]|\bqx\s*[(\[{/|]|`|\bopen\s*\([^,]{0,40},\s*["']?\||\beval\s*[("'$])"#,
-                ),
+                sigiled(mk(
+                    r#"\bparam\s*\(|\$ENV\s*\{\s*['"]?(?:QUERY_STRING|HTTP_\w+)|\$(?:FORM|in|input|query)\s*\{|\bReadParse\b"#,
+                    r#"(?-i:\bsystem\s*[(\s]|\bexec\s*[(\s]|\bqx\s*[(\[{/|]|`[^`\n]{0,200}\$[^`\n]{0,200}`|\bopen\s*\([^,]{0,40},\s*["']?\||\beval\s*[("'$])"#,
+                )),
             ),
             (
                 Language::Python,
@@ -64,10 +69,10 @@ fn table(lang: Language) -> Option<&'static Table> {
             ),
             (
                 Language::Shell,
-                mk(
+                sigiled(mk(
                     r#"\$\{?QUERY_STRING\b|\$\{?HTTP_\w+"#,
-                    r#"\beval\s|\bsh\s+-c\b|\bbash\s+-c\b|`"#,
-                ),
+                    r#"\beval\s|\bsh\s+-c\b|\bbash\s+-c\b|`[^`\n]{0,200}\$[^`\n]{0,200}`"#,
+                )),
             ),
         ]
     });
@@ -253,16 +258,27 @@ pub(super) fn run(lang: Language, raw: &[u8], out: &mut Vec<Signal>) {
     let (mut direct, mut indirect) = (false, false);
     for m in t.sink.find_iter(data) {
         let text = m.as_bytes();
-        let args = if text.ends_with(b"(") {
+        let args = if text.starts_with(b"`") {
+            text
+        } else if text.ends_with(b"(") {
             call_args(data, m.end())
         } else {
-            let end = data[m.end()..]
+            // `eval 'code'`, `eval $x`: the quote or sigil the sink matched starts the argument.
+            let from = if matches!(text.last(), Some(b'\'' | b'"' | b'$')) {
+                m.end() - 1
+            } else {
+                m.end()
+            };
+            let end = data[from..]
                 .iter()
                 .position(|b| matches!(b, b';' | b'\n' | b'%'))
-                .map_or(data.len(), |p| m.end() + p);
-            &data[m.end()..end.min(m.end() + 300)]
+                .map_or(data.len(), |p| from + p);
+            &data[from..end.min(from + 300)]
         };
-        let sink = lossy(text)
+        if constant_literal(args) {
+            continue;
+        }
+        let sink = lossy(&text[..text.len().min(40)])
             .trim_end_matches(['(', ' ', '\t'])
             .trim()
             .to_string();
@@ -318,14 +334,44 @@ fn blank_comment_lines(data: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     }
 }
 
-/// Whether `text` holds a request source or a tainted identifier (whole word).
+/// Whether `text` holds a request source or a tainted identifier (whole
+/// word; with sigils, only `$name`/`@name`).
 fn mentions(t: &Table, text: &[u8], tainted: &HashSet<String>) -> bool {
     if t.source.is_match(text) {
         return true;
     }
-    text.split(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
-        .filter(|w| !w.is_empty())
-        .any(|w| tainted.contains(&lossy(w).to_ascii_lowercase()))
+    if tainted.is_empty() {
+        return false;
+    }
+    let mut i = 0;
+    while i < text.len() {
+        if !(text[i].is_ascii_alphanumeric() || text[i] == b'_') {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < text.len() && (text[i].is_ascii_alphanumeric() || text[i] == b'_') {
+            i += 1;
+        }
+        let sigiled = start > 0 && matches!(text[start - 1], b'$' | b'@');
+        if (!t.sigil || sigiled) && tainted.contains(&lossy(&text[start..i]).to_ascii_lowercase()) {
+            return true;
+        }
+    }
+    false
+}
+
+/// An argument that is one quoted string with no interpolation: constant code.
+fn constant_literal(args: &[u8]) -> bool {
+    let a = String::from_utf8_lossy(args);
+    let a = a.trim();
+    let Some(q) = a.chars().next().filter(|c| *c == '\'' || *c == '"') else {
+        return false;
+    };
+    a.len() >= 2
+        && a.ends_with(q)
+        && !a[1..a.len() - 1].contains(q)
+        && (q == '\'' || !a.contains('$'))
 }
 
 #[cfg(test)]
@@ -344,6 +390,14 @@ mod tests {
         assert_eq!(ids(Language::Aspx, aspx), ["heur.request_to_exec"]);
         let jsp = "String c = request.getHeader(\"X\");\nProcessBuilder pb = new ProcessBuilder(new String[]{\"sh\",\"-c\", c});";
         assert_eq!(ids(Language::Jsp, jsp), ["heur.tainted_exec"]);
+    }
+
+    #[test]
+    fn perl_tools_are_not_cgi_shells() {
+        let cli = "my $x = <STDIN>;\nsystem('tar', 'cvf', $x);\nprint \"give `localhost' here\";";
+        assert!(ids(Language::Perl, cli).is_empty());
+        let shim = "use CGI;\neval 'sub CGI::multi_param { CGI::param(@_) }';\nmy $head = param('h');\nsystem('git rev-parse HEAD');";
+        assert!(ids(Language::Perl, shim).is_empty());
     }
 
     #[test]
