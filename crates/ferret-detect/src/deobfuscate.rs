@@ -273,13 +273,47 @@ fn join_strings(data: &[u8]) -> Option<Layer> {
     {
         return None;
     }
-    let mut out = Vec::with_capacity(data.len());
+    // Most files reveal nothing: find that out without building the view.
+    let (_, revealed, first_change) = scan_literals(data, false);
+    let offset = first_change?;
+    let (bytes, _, _) = scan_literals(data, true);
+    Some(Layer {
+        offset,
+        how: "joined strings".into(),
+        bytes,
+        revealed,
+    })
+}
+
+/// One pass over PHP source joining literals; with `build`, also the view.
+/// Returns (view, names revealed, offset of the first reveal).
+fn scan_literals(data: &[u8], build: bool) -> (Vec<u8>, Vec<&'static str>, Option<usize>) {
+    let mut out = if build {
+        Vec::with_capacity(data.len())
+    } else {
+        Vec::new()
+    };
     let mut revealed: Vec<&'static str> = Vec::new();
     let mut first_change: Option<usize> = None;
+    let mut lit = Vec::new();
     let mut i = 0;
     while i < data.len() {
-        let Some((mut lit, mut end, mut built)) = literal_at(data, i) else {
-            out.push(data[i]);
+        // Jump to the next place a literal can start: a quote or `chr(`.
+        let Some(p) = memchr::memchr3(b'\'', b'"', b'c', &data[i..]) else {
+            if build {
+                out.extend_from_slice(&data[i..]);
+            }
+            break;
+        };
+        if build {
+            out.extend_from_slice(&data[i..i + p]);
+        }
+        i += p;
+        lit.clear();
+        let Some((mut end, mut built)) = literal_at(data, i, &mut lit) else {
+            if build {
+                out.push(data[i]);
+            }
             i += 1;
             continue;
         };
@@ -295,8 +329,7 @@ fn join_strings(data: &[u8]) -> Option<Layer> {
                 while k < data.len() && data[k].is_ascii_whitespace() {
                     k += 1;
                 }
-                if let Some((next, e, _)) = literal_at(data, k) {
-                    lit.extend_from_slice(&next);
+                if let Some((e, _)) = literal_at(data, k, &mut lit) {
                     end = e;
                     built = true;
                     continue;
@@ -314,32 +347,37 @@ fn join_strings(data: &[u8]) -> Option<Layer> {
                 }
             }
         }
-        out.push(b'\'');
-        out.extend_from_slice(&lit);
-        out.push(b'\'');
+        if build {
+            out.push(b'\'');
+            out.extend_from_slice(&lit);
+            out.push(b'\'');
+        }
         i = end;
     }
-    let offset = first_change?;
-    Some(Layer {
-        offset,
-        how: "joined strings".into(),
-        bytes: out,
-        revealed,
-    })
+    (out, revealed, first_change)
 }
 
-/// A PHP string literal or `chr(N)` at `i`: (decoded bytes, end, whether it
-/// was built from escapes or chr). Comments are not literals.
-fn literal_at(d: &[u8], i: usize) -> Option<(Vec<u8>, usize, bool)> {
+/// A PHP string literal or `chr(N)` at `i`, its decoded bytes appended to
+/// `out`: (end, whether it was built from escapes or chr). On `None`, `out`
+/// is left as it was.
+fn literal_at(d: &[u8], i: usize, out: &mut Vec<u8>) -> Option<(usize, bool)> {
+    let mark = out.len();
+    let r = literal_into(d, i, out);
+    if r.is_none() {
+        out.truncate(mark);
+    }
+    r
+}
+
+fn literal_into(d: &[u8], i: usize, out: &mut Vec<u8>) -> Option<(usize, bool)> {
     match *d.get(i)? {
         q @ (b'\'' | b'"') => {
-            let mut out = Vec::new();
             let mut built = false;
             let mut j = i + 1;
             while j < d.len() && j - i < 1 << 16 {
                 let c = d[j];
                 if c == q {
-                    return Some((out, j + 1, built));
+                    return Some((j + 1, built));
                 }
                 if c == b'\\' && j + 1 < d.len() {
                     let n = d[j + 1];
@@ -397,7 +435,8 @@ fn literal_at(d: &[u8], i: usize) -> Option<(Vec<u8>, usize, bool)> {
             } else {
                 num.parse::<u32>().ok()?
             };
-            Some((vec![(v % 256) as u8], i + 4 + close + 1, true))
+            out.push((v % 256) as u8);
+            Some((i + 4 + close + 1, true))
         }
         _ => None,
     }

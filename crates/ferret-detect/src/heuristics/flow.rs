@@ -22,14 +22,14 @@ struct Table {
     sigil: bool,
 }
 
-const ASSIGN: &str = r"(?i)(?:\b(?:var|dim|my|string|set|let|const|final|object)\s+)?[$@]?([A-Za-z_]\w{0,40})\s*=\s*([^;\r\n]{1,300})";
+const ASSIGN: &str = r"(?-u)(?i)(?:\b(?:var|dim|my|string|set|let|const|final|object)\s+)?[$@]?([A-Za-z_]\w{0,40})\s*=\s*([^;\r\n]{1,300})";
 
 fn table(lang: Language) -> Option<&'static Table> {
     static T: OnceLock<Vec<(Language, Table)>> = OnceLock::new();
     let all = T.get_or_init(|| {
         let mk = |source: &str, sink: &str| Table {
-            source: Regex::new(&format!("(?i)(?:{source})")).expect("source regex"),
-            sink: Regex::new(&format!("(?i)(?:{sink})")).expect("sink regex"),
+            source: Regex::new(&format!("(?-u)(?i)(?:{source})")).expect("source regex"),
+            sink: Regex::new(&format!("(?-u)(?i)(?:{sink})")).expect("sink regex"),
             assign: Regex::new(ASSIGN).expect("assign regex"),
             sigil: false,
         };
@@ -102,6 +102,8 @@ impl FileOp {
 /// File operations whose path comes from the request, per language.
 struct FileTable {
     source: Regex,
+    /// Every operation's pattern in one alternation: one pass over the file.
+    any_op: Regex,
     ops: Vec<(FileOp, Regex)>,
 }
 
@@ -109,10 +111,15 @@ fn file_table(lang: Language) -> Option<&'static FileTable> {
     static T: OnceLock<Vec<(Language, FileTable)>> = OnceLock::new();
     let all = T.get_or_init(|| {
         let mk = |source: &str, ops: &[(FileOp, &str)]| FileTable {
-            source: Regex::new(&format!("(?i)(?:{source})")).expect("source regex"),
+            source: Regex::new(&format!("(?-u)(?i)(?:{source})")).expect("source regex"),
+            any_op: Regex::new(&format!(
+                "(?-u)(?i)(?:{})",
+                ops.iter().map(|(_, r)| *r).collect::<Vec<_>>().join("|")
+            ))
+            .expect("op regex"),
             ops: ops
                 .iter()
-                .map(|(k, r)| (*k, Regex::new(&format!("(?i)(?:{r})")).expect("op regex")))
+                .map(|(k, r)| (*k, Regex::new(&format!("(?-u)(?i)(?:{r})")).expect("op regex")))
                 .collect(),
         };
         // Uploaded files' own names ($_FILES) are expected in upload code: not a source here.
@@ -164,18 +171,26 @@ pub(super) fn file_ops(lang: Language, data: &[u8], out: &mut Vec<Signal>) {
     // text search cannot see that.)
     let none: HashSet<String> = HashSet::new();
     let mut kinds: Vec<(FileOp, usize, usize)> = Vec::new();
-    for (kind, re) in &t.ops {
-        for m in re.find_iter(data) {
-            let open = m
-                .as_bytes()
-                .iter()
-                .rposition(|b| *b == b'(')
-                .map_or(m.end(), |p| m.start() + p + 1);
-            let args = call_args(data, open);
-            if !sanitized_path(args) && mentions_source(&t.source, args, &none) {
-                kinds.push((*kind, m.start(), m.len() + args.len().min(80)));
-                break;
-            }
+    for m in t.any_op.find_iter(data) {
+        let Some(kind) = t
+            .ops
+            .iter()
+            .find(|(_, re)| re.is_match(m.as_bytes()))
+            .map(|(k, _)| *k)
+        else {
+            continue;
+        };
+        if kinds.iter().any(|k| k.0 == kind) {
+            continue;
+        }
+        let open = m
+            .as_bytes()
+            .iter()
+            .rposition(|b| *b == b'(')
+            .map_or(m.end(), |p| m.start() + p + 1);
+        let args = call_args(data, open);
+        if !sanitized_path(args) && mentions_source(&t.source, args, &none) {
+            kinds.push((kind, m.start(), m.len() + args.len().min(80)));
         }
     }
     let names: Vec<&str> = kinds.iter().map(|k| k.0.as_str()).collect();

@@ -154,15 +154,15 @@ fn php() -> &'static PhpRegexes {
     R.get_or_init(|| {
         let src = r#"\$_(?:GET|POST|REQUEST|COOKIE|FILES|SERVER\s*\[\s*['"]HTTP_(?:[A-GI-Z]|H[A-NP-Z]))|\$\{\s*['"]_(?:GET|POST|REQUEST|COOKIE)|\$GLOBALS\s*\[\s*['"]_(?:GET|POST|REQUEST|COOKIE)|getallheaders\s*\(|php://input|\$HTTP_(?:GET|POST)_VARS"#;
         PhpRegexes {
-            source: Regex::new(&format!("(?i)(?:{src})")).unwrap(),
-            assign: Regex::new(r"\$([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[[^\]\n]{0,40}\]\s*)?\.?=([^=>][^;]{0,400})").unwrap(),
-            foreach: Regex::new(r"(?i)foreach\s*\(\s*([^;{]{0,200}?)\s+as\s+\$([A-Za-z_]\w*)(?:\s*=>\s*\$([A-Za-z_]\w*))?").unwrap(),
-            sink: Regex::new(r"(?i)(?:^|[^\w$>:])(eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|include|include_once|require|require_once)\s*\(").unwrap(),
-            callback: Regex::new(r"(?i)(?:^|[^\w$>:])(call_user_func|call_user_func_array|array_map|array_filter|array_walk|usort|uasort|uksort|register_shutdown_function|register_tick_function|ob_start|iterator_apply|preg_replace_callback)\s*\(").unwrap(),
-            request_call: Regex::new(r#"(?i)\$_(?:GET|POST|REQUEST|COOKIE|SERVER)\s*\[[^\]]{1,40}\]\s*\("#).unwrap(),
-            name_assign: Regex::new(r#"(?i)\$([A-Za-z_]\w*)\s*=\s*['"](assert|eval|system|exec|shell_exec|passthru|popen|proc_open|create_function|base64_decode|gzinflate|str_rot13|call_user_func|preg_replace)['"]\s*;"#).unwrap(),
-            suppressed: Regex::new(r"(?i)@\s*(eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|call_user_func|base64_decode|gzinflate|fsockopen)\s*\(").unwrap(),
-            extract: Regex::new(r#"(?i)\b(?:extract\s*\(\s*\$_(?:GET|POST|REQUEST|COOKIE)|parse_str\s*\(\s*\$_SERVER\s*\[\s*['"]QUERY_STRING)"#).unwrap(),
+            source: Regex::new(&format!("(?-u)(?i)(?:{src})")).unwrap(),
+            assign: Regex::new(r"(?-u)\$([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[[^\]\n]{0,40}\]\s*)?\.?=([^=>][^;]{0,400})").unwrap(),
+            foreach: Regex::new(r"(?-u)(?i)foreach\s*\(\s*([^;{]{0,200}?)\s+as\s+\$([A-Za-z_]\w*)(?:\s*=>\s*\$([A-Za-z_]\w*))?").unwrap(),
+            sink: Regex::new(r"(?-u)(?i)(?:^|[^\w$>:])(eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|include|include_once|require|require_once)\s*\(").unwrap(),
+            callback: Regex::new(r"(?-u)(?i)(?:^|[^\w$>:])(call_user_func|call_user_func_array|array_map|array_filter|array_walk|usort|uasort|uksort|register_shutdown_function|register_tick_function|ob_start|iterator_apply|preg_replace_callback)\s*\(").unwrap(),
+            request_call: Regex::new(r#"(?-u)(?i)\$_(?:GET|POST|REQUEST|COOKIE|SERVER)\s*\[[^\]]{1,40}\]\s*\("#).unwrap(),
+            name_assign: Regex::new(r#"(?-u)(?i)\$([A-Za-z_]\w*)\s*=\s*['"](assert|eval|system|exec|shell_exec|passthru|popen|proc_open|create_function|base64_decode|gzinflate|str_rot13|call_user_func|preg_replace)['"]\s*;"#).unwrap(),
+            suppressed: Regex::new(r"(?-u)(?i)@\s*(eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|create_function|call_user_func|base64_decode|gzinflate|fsockopen)\s*\(").unwrap(),
+            extract: Regex::new(r#"(?-u)(?i)\b(?:extract\s*\(\s*\$_(?:GET|POST|REQUEST|COOKIE)|parse_str\s*\(\s*\$_SERVER\s*\[\s*['"]QUERY_STRING)"#).unwrap(),
         }
     })
 }
