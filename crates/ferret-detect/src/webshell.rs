@@ -36,7 +36,13 @@ pub struct WebshellConfig {
     pub no_shipped_rules: bool,
     /// Per-file YARA timeout; zero means 10 s.
     pub timeout: Duration,
+    /// Shipped rules precompiled by `ferret rules compile` (skips compiling
+    /// at start, as `yr scan -C` does).
+    pub compiled_rules: Option<PathBuf>,
 }
+
+/// First bytes of a compiled rules file.
+const COMPILED_MAGIC: &[u8] = b"FERRET-RULES-1\n";
 
 /// Compiled, immutable, `Send + Sync`: build once, share with every thread.
 pub struct WebshellRules {
@@ -54,6 +60,9 @@ impl WebshellConfig {
     /// not are returned beside the rules (the scan goes on without them).
     pub fn build(&self) -> Result<(WebshellRules, Vec<RuleError>), RuleError> {
         let shipped = (!self.no_shipped_rules).then(|| std::array::from_fn(|_| OnceLock::new()));
+        if let (Some(path), Some(cells)) = (&self.compiled_rules, &shipped) {
+            load_compiled(path, cells)?;
+        }
         let mut warnings = Vec::new();
         let user = if self.user_yara.is_empty() {
             None
@@ -94,6 +103,50 @@ impl WebshellConfig {
     }
 }
 
+/// Fills the family cells from a file written by `serialize_shipped`.
+fn load_compiled(
+    path: &Path,
+    cells: &[OnceLock<Result<CompiledYara, String>>; FAMILIES],
+) -> Result<(), RuleError> {
+    let bad = |m: String| RuleError::Data {
+        origin: path.display().to_string(),
+        message: m,
+    };
+    let data = std::fs::read(path).map_err(|e| RuleError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let rest = data.strip_prefix(COMPILED_MAGIC).ok_or_else(|| {
+        bad("not a ferret compiled rules file (ferret rules compile makes one)".into())
+    })?;
+    let fp = crate::yara::shipped_fingerprint();
+    let (file_fp, mut rest) = rest.split_at(rest.len().min(fp.len() + 1));
+    if file_fp != format!("{fp}\n").as_bytes() {
+        return Err(bad(
+            "compiled by a ferret build with other rules; run `ferret rules compile` again".into(),
+        ));
+    }
+    for cell in cells {
+        if rest.len() < 8 {
+            return Err(bad("truncated".into()));
+        }
+        let (len, tail) = rest.split_at(8);
+        let len = u64::from_le_bytes(len.try_into().expect("8 bytes")) as usize;
+        if tail.len() < len {
+            return Err(bad("truncated".into()));
+        }
+        let rules =
+            yara_x::Rules::deserialize(&tail[..len]).map_err(|e| bad(format!("corrupt: {e}")))?;
+        let (compiled, errors) = CompiledYara::from_rules(rules, crate::RuleOrigin::Shipped);
+        if let Some(e) = errors.into_iter().next() {
+            return Err(e);
+        }
+        let _ = cell.set(Ok(compiled));
+        rest = &tail[len..];
+    }
+    Ok(())
+}
+
 impl WebshellRules {
     /// A scanner for one thread.
     pub fn scanner(&self) -> WebshellScanner<'_> {
@@ -122,6 +175,30 @@ impl WebshellRules {
                 .as_ref()
                 .map_err(Clone::clone),
         )
+    }
+
+    /// The shipped rules of every family, compiled and serialized for
+    /// `WebshellConfig::compiled_rules`. Tied to this build's rules.
+    pub fn serialize_shipped(&self) -> Result<Vec<u8>, RuleError> {
+        self.compile_all()?;
+        let mut out = COMPILED_MAGIC.to_vec();
+        out.extend_from_slice(crate::yara::shipped_fingerprint().as_bytes());
+        out.push(b'\n');
+        for f in 0..FAMILIES {
+            let Some(Ok(c)) = self.family(f) else {
+                return Err(RuleError::Data {
+                    origin: "rules".into(),
+                    message: "shipped rules are off".into(),
+                });
+            };
+            let bytes = c.rules.serialize().map_err(|e| RuleError::Data {
+                origin: "rules/yara".into(),
+                message: format!("serializing compiled rules: {e}"),
+            })?;
+            out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            out.extend_from_slice(&bytes);
+        }
+        Ok(out)
     }
 
     /// Compiles every shipped family now; the first failure is returned.

@@ -152,9 +152,10 @@ fn compile(
         }
     }
     let mut errors = Vec::new();
-    let mut ns_origin = HashMap::new();
-    for (i, (origin_file, src)) in sources.iter().enumerate() {
-        let ns = format!("f{i}");
+    for (origin_file, src) in sources {
+        // The namespace is the file: identifiers may repeat across files, and
+        // compiled rules read back from disk still know where each came from.
+        let ns = origin_file.as_str();
         // A user file that fails must not poison the rest: check it alone
         // first. Shipped files must all compile, so they skip the probe.
         if origin == RuleOrigin::User {
@@ -174,7 +175,7 @@ fn compile(
                 continue;
             }
         }
-        c.new_namespace(&ns);
+        c.new_namespace(ns);
         if let Err(e) =
             c.add_source(yara_x::SourceCode::from(src.as_str()).with_origin(origin_file.as_str()))
         {
@@ -184,21 +185,47 @@ fn compile(
             });
             continue;
         }
-        ns_origin.insert(ns, origin_file.clone());
     }
-    let rules = c.build();
-    let mut meta = HashMap::new();
-    for rule in rules.iter() {
-        let ns = rule.namespace().to_string();
-        let file = ns_origin.get(&ns).cloned().unwrap_or_default();
-        match read_meta(&rule, &file, origin) {
-            Ok(m) => {
-                meta.insert((ns, rule.identifier().to_string()), m);
+    let (compiled, mut meta_errors) = CompiledYara::from_rules(c.build(), origin);
+    errors.append(&mut meta_errors);
+    Ok((compiled, errors))
+}
+
+impl CompiledYara {
+    /// Wraps built rules, reading every rule's metadata (the namespace names
+    /// the origin file). Rules whose metadata is bad are reported.
+    pub(crate) fn from_rules(
+        rules: yara_x::Rules,
+        origin: RuleOrigin,
+    ) -> (CompiledYara, Vec<RuleError>) {
+        let mut meta = HashMap::new();
+        let mut errors = Vec::new();
+        for rule in rules.iter() {
+            let ns = rule.namespace().to_string();
+            match read_meta(&rule, &ns, origin) {
+                Ok(m) => {
+                    meta.insert((ns, rule.identifier().to_string()), m);
+                }
+                Err(e) => errors.push(e),
             }
-            Err(e) => errors.push(e),
         }
+        (CompiledYara { rules, meta }, errors)
     }
-    Ok((CompiledYara { rules, meta }, errors))
+}
+
+/// A fingerprint of the shipped rule sources: compiled rule files made by a
+/// build with other rules are refused.
+pub fn shipped_fingerprint() -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    for (p, s) in crate::embedded::YARA {
+        h.update(p.as_bytes());
+        h.update([0]);
+        h.update(s.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(&h.finalize()[..8])
 }
 
 fn read_meta(rule: &yara_x::Rule, file: &str, origin: RuleOrigin) -> Result<RuleMeta, RuleError> {

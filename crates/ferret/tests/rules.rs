@@ -53,3 +53,47 @@ fn rules_list_jsonl_has_every_rule_with_metadata() {
         );
     }
 }
+
+#[test]
+fn compiled_rules_give_the_same_findings_and_bad_files_are_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let compiled = d.path().join("ferret.rules");
+    let out = ferret()
+        .args(["rules", "compile", "-o"])
+        .arg(&compiled)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let root = repo().join("examples/webroot");
+    let root = root.to_str().unwrap();
+    let (plain, _, _) = scan_jsonl(&[root]);
+    let (pre, code, _) = scan_jsonl(&[root, "--compiled-rules", compiled.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(paths(&plain), paths(&pre));
+    let evidence = |f: &[serde_json::Value]| {
+        f.iter()
+            .map(|x| x["evidence"].to_string())
+            .collect::<Vec<_>>()
+    };
+    let (mut a, mut b) = (evidence(&plain), evidence(&pre));
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    // A truncated or foreign file is a clear error, not a silent fallback.
+    let bytes = std::fs::read(&compiled).unwrap();
+    std::fs::write(&compiled, &bytes[..bytes.len() / 2]).unwrap();
+    let (_, code, err) = scan_jsonl(&[root, "--compiled-rules", compiled.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("truncated") || err.contains("corrupt"),
+        "{err}"
+    );
+    std::fs::write(&compiled, b"not rules").unwrap();
+    let (_, code, err) = scan_jsonl(&[root, "--compiled-rules", compiled.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a ferret compiled rules file"), "{err}");
+}

@@ -19,6 +19,15 @@ pub enum RulesCommand {
     /// Exit status 0 when every sample behaves and every shipped rule has
     /// both kinds of sample; 1 otherwise.
     Test(TestArgs),
+    /// Compile Ferret's rules once into FILE, for `ferret scan --compiled-rules FILE`.
+    Compile(CompileArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// Where to write the compiled rules.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -54,6 +63,7 @@ pub fn exec(cmd: RulesCommand) -> anyhow::Result<Outcome> {
     match cmd {
         RulesCommand::List(a) => list(a),
         RulesCommand::Test(a) => test(a),
+        RulesCommand::Compile(a) => compile(a),
     }
 }
 
@@ -76,6 +86,19 @@ fn load(
         );
     }
     Ok((rules, errors))
+}
+
+fn compile(a: CompileArgs) -> anyhow::Result<Outcome> {
+    let (rules, _) = load(Vec::new())?;
+    let bytes = rules.serialize_shipped()?;
+    std::fs::write(&a.output, &bytes).with_context(|| format!("writing {}", a.output.display()))?;
+    eprintln!(
+        "ferret: wrote {} rules ({:.1} MB) to {}",
+        rules.rule_metas().len(),
+        bytes.len() as f64 / 1e6,
+        escape_str(&a.output.display().to_string())
+    );
+    Ok(Outcome::Clean)
 }
 
 fn list(a: ListArgs) -> anyhow::Result<Outcome> {
