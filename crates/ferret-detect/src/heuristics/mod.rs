@@ -371,6 +371,25 @@ fn php_flow(raw: &[u8], out: &mut Vec<Signal>) {
                 c.get(0).unwrap().end() - name.start() + args.len().min(80),
             ));
         }
+        // The backtick operator is shell_exec: `` `$cmd` ``.
+        if let Some((at, body)) = backtick_exprs(data)
+            .into_iter()
+            .find(|(_, body)| is_tainted(body, &tainted) && !sanitized(body))
+        {
+            let (id, how) = if r.source.is_match(body) {
+                ("heur.php.request_to_sink", "directly")
+            } else {
+                ("heur.php.tainted_sink", "through a variable")
+            };
+            if !out.iter().any(|s| s.id == id) {
+                out.push(signal(
+                    id,
+                    format!("request data reaches the backtick operator {how}"),
+                    at,
+                    body.len() + 2,
+                ));
+            }
+        }
         for c in r.callback.captures_iter(data) {
             let name = c.get(1).unwrap();
             if declared_here(data, name.start()) {
@@ -413,6 +432,27 @@ fn php_flow(raw: &[u8], out: &mut Vec<Signal>) {
         }
     }
     dedup(out);
+}
+
+/// Backtick expressions (`` `...` `` on one line, at most 300 bytes) that
+/// hold a variable: (offset, body).
+fn backtick_exprs(data: &[u8]) -> Vec<(usize, &[u8])> {
+    let mut out = Vec::new();
+    let mut it = memchr::memchr_iter(b'`', data);
+    while let Some(open) = it.next() {
+        let Some(close) = it.next() else { break };
+        let body = &data[open + 1..close];
+        // Inside a string on its line (odd quotes before it) it is SQL
+        // identifier quoting, not the shell operator.
+        let line_start = memchr::memrchr(b'\n', &data[..open]).map_or(0, |p| p + 1);
+        let before = &data[line_start..open];
+        let in_string = before.iter().filter(|b| **b == b'"').count() % 2 == 1
+            || before.iter().filter(|b| **b == b'\'').count() % 2 == 1;
+        if body.len() <= 300 && !body.contains(&b'\n') && body.contains(&b'$') && !in_string {
+            out.push((open, body));
+        }
+    }
+    out
 }
 
 /// `$name(` calls whose `$` is not part of `->$x(`, `::$x(` or `\\$x(`:
@@ -670,6 +710,17 @@ mod tests {
         let s = "<?php foreach ($_GET as $k => $v) { $c = $v; } system($c); ?>";
         assert!(ids(s).contains(&"heur.php.tainted_sink"));
         assert!(ids("<?php system($_GET['c']); ?>").contains(&"heur.php.request_to_sink"));
+    }
+
+    #[test]
+    fn backticks_are_shell_exec() {
+        assert!(ids("<?php $c = $_GET['x']; echo `$c`; ?>").contains(&"heur.php.tainted_sink"));
+        assert!(ids("<?php echo `ls {$_GET['d']}`; ?>").contains(&"heur.php.request_to_sink"));
+        assert!(
+            !ids("<?php $q = $_GET['q']; $sql = \"SELECT `id` FROM `t`\"; ?>")
+                .iter()
+                .any(|i| i.contains("sink"))
+        );
     }
 
     #[test]
