@@ -169,7 +169,6 @@ pub(super) fn file_ops(lang: Language, data: &[u8], out: &mut Vec<Signal>) {
     // Direct only: request data written into the path argument itself.
     // (Through variables, real applications validate the name first, and a
     // text search cannot see that.)
-    let none: HashSet<String> = HashSet::new();
     let mut kinds: Vec<(FileOp, usize, usize)> = Vec::new();
     for m in t.any_op.find_iter(data) {
         let Some(kind) = t
@@ -189,7 +188,7 @@ pub(super) fn file_ops(lang: Language, data: &[u8], out: &mut Vec<Signal>) {
             .rposition(|b| *b == b'(')
             .map_or(m.end(), |p| m.start() + p + 1);
         let args = call_args(data, open);
-        if !sanitized_path(args) && mentions_source(&t.source, args, &none) {
+        if !sanitized_path(args) && t.source.is_match(args) {
             kinds.push((kind, m.start(), m.len() + args.len().min(80)));
         }
     }
@@ -211,14 +210,6 @@ pub(super) fn file_ops(lang: Language, data: &[u8], out: &mut Vec<Signal>) {
             ));
         }
     }
-}
-
-fn mentions_source(source: &Regex, text: &[u8], tainted: &HashSet<String>) -> bool {
-    source.is_match(text)
-        || text
-            .split(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
-            .filter(|w| !w.is_empty())
-            .any(|w| tainted.contains(&lossy(w).to_ascii_lowercase()))
 }
 
 /// Path sanitizers: the request picks a name, not a path.
