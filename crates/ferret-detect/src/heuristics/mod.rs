@@ -167,6 +167,10 @@ fn php() -> &'static PhpRegexes {
     })
 }
 
+/// Bounds on per-file work lists, so hostile input stays linear.
+const MAX_NAMED: usize = 256;
+const MAX_VAR_CALLS: usize = 20_000;
+
 /// Sanitizers that make request data safe for the sinks we look at.
 const SANITIZERS: &[&str] = &[
     "escapeshellarg",
@@ -287,7 +291,9 @@ fn php_flow(raw: &[u8], out: &mut Vec<Signal>) {
     let var_calls = variable_calls(data);
     let mut named: Vec<(String, String, usize)> = Vec::new();
     if !var_calls.is_empty() {
-        for c in r.name_assign.captures_iter(data) {
+        // Capped: a hostile file of a million such lines must not make the
+        // call check below quadratic.
+        for c in r.name_assign.captures_iter(data).take(MAX_NAMED) {
             named.push((lossy(&c[1]), lossy(&c[2]), c.get(0).unwrap().start()));
         }
     }
@@ -460,6 +466,9 @@ fn backtick_exprs(data: &[u8]) -> Vec<(usize, &[u8])> {
 fn variable_calls(data: &[u8]) -> Vec<(String, usize)> {
     let mut out = Vec::new();
     for at in memchr::memchr_iter(b'$', data) {
+        if out.len() >= MAX_VAR_CALLS {
+            break;
+        }
         let prev = if at == 0 { b' ' } else { data[at - 1] };
         if prev.is_ascii_alphanumeric() || matches!(prev, b'_' | b'>' | b':' | b'\\') {
             continue;
@@ -710,6 +719,18 @@ mod tests {
         let s = "<?php foreach ($_GET as $k => $v) { $c = $v; } system($c); ?>";
         assert!(ids(s).contains(&"heur.php.tainted_sink"));
         assert!(ids("<?php system($_GET['c']); ?>").contains(&"heur.php.request_to_sink"));
+    }
+
+    #[test]
+    fn hostile_repetition_stays_fast() {
+        let mut src = String::from("<?php ");
+        for _ in 0..200_000 {
+            src.push_str("$k = 'assert'; $k($x);\n");
+        }
+        let t = std::time::Instant::now();
+        let found = ids(&src);
+        assert!(found.contains(&"heur.php.dangerous_name_in_variable"));
+        assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
     }
 
     #[test]
