@@ -2,6 +2,7 @@
 
 mod util;
 
+mod golden;
 mod rules;
 mod scan;
 mod scan_bad_input;
