@@ -7,6 +7,7 @@
 //!   to the path on the source system (`C%3A/inetpub/...` → `C:\inetpub\...`).
 //! - [`mounts`]: which mount points are pseudo file systems to skip.
 
+pub mod db;
 mod error;
 pub mod layout;
 pub mod mounts;

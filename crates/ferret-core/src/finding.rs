@@ -97,6 +97,8 @@ impl Finding {
 pub enum Subject {
     /// A file on disk.
     File(FileSubject),
+    /// An object in a database server's catalog (function, trigger, role, module...).
+    DbObject(DbObjectSubject),
 }
 
 impl Subject {
@@ -104,6 +106,7 @@ impl Subject {
     pub fn path(&self) -> &Escaped {
         match self {
             Subject::File(f) => &f.path,
+            Subject::DbObject(d) => &d.path,
         }
     }
 
@@ -111,6 +114,7 @@ impl Subject {
     pub fn kind(&self) -> &'static str {
         match self {
             Subject::File(_) => "file",
+            Subject::DbObject(_) => "db_object",
         }
     }
 }
@@ -136,6 +140,30 @@ pub struct FileSubject {
     /// Last modification time (RFC 3339), when the file system gives one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mtime: Option<String>,
+}
+
+/// An object in a database server's catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DbObjectSubject {
+    /// A locator without credentials: `postgres://host:5432/db/schema.name (function)`.
+    pub path: Escaped,
+    /// `postgres`, `mysql` or `redis`.
+    pub engine: String,
+    /// `host:port` (never credentials).
+    pub server: Escaped,
+    /// The database, when the object lives in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<Escaped>,
+    /// The schema, when the engine has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<Escaped>,
+    /// The object's name.
+    pub name: Escaped,
+    /// What it is: `function`, `event_trigger`, `trigger`, `extension`, `role`, `setting`, `large_object`, ...
+    pub object_type: String,
+    /// Its owner, when the catalog records one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Escaped>,
 }
 
 /// Where a piece of evidence came from.

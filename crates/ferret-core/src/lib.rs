@@ -5,14 +5,18 @@
 //! (`Technique`, `Mitigation`), the grading scales (`Severity`, `Confidence`) and
 //! the escaping every printer applies to attacker-controlled text.
 
+mod dbobject;
 mod escape;
 mod finding;
 mod language;
 mod severity;
 mod technique;
 
+pub use dbobject::{DbObject, Engine, ObjectKind, MAX_DEFINITION};
 pub use escape::{escape_bytes, escape_path, escape_str};
-pub use finding::{stable_id, Escaped, Evidence, EvidenceSource, FileSubject, Finding, Subject};
+pub use finding::{
+    stable_id, DbObjectSubject, Escaped, Evidence, EvidenceSource, FileSubject, Finding, Subject,
+};
 pub use language::Language;
 pub use severity::{Confidence, ParseSeverityError, Severity};
 pub use technique::{Mitigation, ParseTechniqueError, Technique};

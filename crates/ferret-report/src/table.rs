@@ -45,35 +45,53 @@ impl<'w> TableSink<'w> {
             format!("score {}", f.score),
             format!("confidence {:.2}", f.confidence.get()),
         ];
-        let Subject::File(file) = &f.subject;
-        if let Some(l) = &file.language {
-            let by = file
-                .identified_by
-                .as_deref()
-                .map(|b| format!(" by {b}"))
-                .unwrap_or_default();
-            facts.insert(0, format!("{l}{by}"));
-        }
-        writeln!(self.out, "{badge} {path}  ({})", facts.join(", "))?;
-        if let Some(o) = &file.original_path {
-            writeln!(self.out, "         on source system: {o}")?;
-        }
-        writeln!(self.out, "         {}", f.title)?;
         let mits: Vec<&str> = f.mitigations.iter().map(|m| m.id()).collect();
-        writeln!(
-            self.out,
-            "         {} {} | sha256 {} | {} bytes | mitigations {}",
-            f.technique.id(),
-            f.technique.name(),
-            file.sha256,
-            file.size,
-            mits.join(" ")
-        )?;
+        let tech = format!("{} {}", f.technique.id(), f.technique.name());
+        match &f.subject {
+            Subject::File(file) => {
+                if let Some(l) = &file.language {
+                    let by = file
+                        .identified_by
+                        .as_deref()
+                        .map(|b| format!(" by {b}"))
+                        .unwrap_or_default();
+                    facts.insert(0, format!("{l}{by}"));
+                }
+                writeln!(self.out, "{badge} {path}  ({})", facts.join(", "))?;
+                if let Some(o) = &file.original_path {
+                    writeln!(self.out, "         on source system: {o}")?;
+                }
+                writeln!(self.out, "         {}", f.title)?;
+                writeln!(
+                    self.out,
+                    "         {tech} | sha256 {} | {} bytes | mitigations {}",
+                    file.sha256,
+                    file.size,
+                    mits.join(" ")
+                )?;
+            }
+            Subject::DbObject(d) => {
+                facts.insert(0, format!("{} {}", d.engine, d.object_type));
+                writeln!(self.out, "{badge} {path}  ({})", facts.join(", "))?;
+                writeln!(self.out, "         {}", f.title)?;
+                let owner = d
+                    .owner
+                    .as_ref()
+                    .map(|o| format!(" | owner {o}"))
+                    .unwrap_or_default();
+                writeln!(
+                    self.out,
+                    "         {tech} | server {}{owner} | mitigations {}",
+                    d.server,
+                    mits.join(" ")
+                )?;
+            }
+        }
         for e in &f.evidence {
             let loc = match (e.line, e.offset) {
                 (Some(l), Some(o)) => format!("line {l}, offset {o}"),
                 (None, Some(o)) => format!("offset {o}"),
-                _ => "whole file".into(),
+                _ => "whole object".into(),
             };
             let src = format!("{:?}", e.source).to_lowercase();
             writeln!(

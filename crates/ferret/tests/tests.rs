@@ -2,6 +2,7 @@
 
 mod util;
 
+mod audit_db;
 mod golden;
 mod rules;
 mod scan;

@@ -1,6 +1,7 @@
 //! The command line: one module per subcommand, each with its clap args and
 //! an `exec` function. Flags shared by several subcommands live here.
 
+mod audit_db;
 mod output;
 mod progress;
 mod rules;
@@ -41,6 +42,20 @@ enum Command {
     /// (unreadable items, refused rule files; results are still written).
     #[command(verbatim_doc_comment)]
     Scan(scan::ScanArgs),
+    /// Audit live database servers, read-only, for server-side persistence (T1505.001).
+    ///
+    /// Connects in a read-only session with connect and statement timeouts,
+    /// lists every function, trigger, event trigger, extension, preload
+    /// setting, privileged role and large object, and reports the dangerous
+    /// ones (untrusted-language and C functions, COPY ... PROGRAM, SECURITY
+    /// DEFINER owned by superusers, ...). PostgreSQL today; MySQL and Redis next.
+    ///
+    /// Examples:
+    ///   ferret audit-db postgres://postgres@127.0.0.1:5432
+    ///   FERRET_DB_URL=postgres://audit@db1 ferret audit-db --format jsonl
+    ///   ferret audit-db postgres://audit@db1 --inventory
+    #[command(verbatim_doc_comment)]
+    AuditDb(audit_db::AuditDbArgs),
     /// List, test and check the rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -72,6 +87,7 @@ impl Outcome {
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Scan(a) => scan::exec(a),
+        Command::AuditDb(a) => audit_db::exec(a),
         Command::Rules(c) => rules::exec(c),
     }
 }

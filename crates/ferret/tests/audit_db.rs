@@ -1,0 +1,230 @@
+//! `ferret audit-db` against the real PostgreSQL on loopback
+//! (FERRET_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432). Each
+//! test plants backdoors in its own scratch database and role, asserts the
+//! exact findings, proves the audit changed no catalog, and cleans up.
+//! Without a server the tests print that they were skipped.
+
+use crate::util::*;
+use std::collections::BTreeMap;
+
+fn url() -> String {
+    std::env::var("FERRET_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+fn admin(db: &str) -> Option<postgres::Client> {
+    let cfg = format!("{}/{db}", url());
+    match postgres::Client::connect(&cfg, postgres::NoTls) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            eprintln!("skipped: PostgreSQL not reachable at {} ({e})", url());
+            None
+        }
+    }
+}
+
+/// A hash of every catalog the audit reads, for before/after comparison.
+fn catalog_hash(c: &mut postgres::Client) -> String {
+    let q = "SELECT md5(concat_ws('|', \
+        (SELECT string_agg(p::text, ',' ORDER BY p.oid) FROM pg_proc p), \
+        (SELECT string_agg(t::text, ',' ORDER BY t.oid) FROM pg_trigger t), \
+        (SELECT string_agg(e::text, ',' ORDER BY e.oid) FROM pg_event_trigger e), \
+        (SELECT string_agg(x::text, ',' ORDER BY x.oid) FROM pg_extension x), \
+        (SELECT string_agg(m::text, ',' ORDER BY m.oid) FROM pg_largeobject_metadata m), \
+        (SELECT string_agg(r.rolname || r.rolsuper::text, ',' ORDER BY r.oid) FROM pg_roles r), \
+        (SELECT string_agg(a::text, ',' ORDER BY a.roleid, a.member) FROM pg_auth_members a)))";
+    c.query_one(q, &[]).unwrap().get(0)
+}
+
+/// One test, not two: server-wide objects (roles) planted by one would show
+/// in the other's audit if they ran in parallel.
+#[test]
+fn postgres_clean_then_backdoored() {
+    let Some(mut root) = admin("postgres") else {
+        return;
+    };
+    clean_database_has_no_medium_finding(&mut root);
+    let tag = format!(
+        "{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+            % 1_000_000_000
+    );
+    let db = format!("ferret_t_{tag}");
+    let role = format!("ferret_r_{tag}");
+    root.batch_execute(&format!("CREATE DATABASE {db}"))
+        .unwrap();
+    root.batch_execute(&format!("CREATE ROLE {role}")).unwrap();
+    root.batch_execute(&format!("GRANT pg_execute_server_program TO {role}"))
+        .unwrap();
+    let result = std::panic::catch_unwind(|| plant_and_audit(&db, &role));
+    let _ = root.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+    let _ = root.batch_execute(&format!("DROP ROLE IF EXISTS {role}"));
+    if let Err(p) = result {
+        std::panic::resume_unwind(p);
+    }
+}
+
+fn plant_and_audit(db: &str, role: &str) {
+    let mut c = admin(db).unwrap();
+    let has_plpython = c.batch_execute("CREATE EXTENSION plpython3u").is_ok();
+    if !has_plpython {
+        eprintln!("note: plpython3u is not installed here (apt-get install postgresql-plpython3-15); its checks are skipped");
+    }
+    // A C function bound by absolute path rather than $libdir (PostgreSQL
+    // loads the library at CREATE time, so point at one that exists).
+    let pkglib: String = c
+        .query_one(
+            "SELECT setting FROM pg_config WHERE name = 'PKGLIBDIR'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    c.batch_execute(&format!(
+        "CREATE FUNCTION public.sys_exec() RETURNS language_handler AS '{pkglib}/plpgsql.so', 'plpgsql_call_handler' LANGUAGE c"
+    ))
+    .unwrap();
+    c.batch_execute(
+        "SET check_function_bodies = off;
+         CREATE FUNCTION public.run_copy(cmd text) RETURNS void LANGUAGE plpgsql AS
+           $$BEGIN EXECUTE 'COPY t FROM PROGRAM ' || quote_literal(cmd); END$$;
+         CREATE FUNCTION public.copy_literal() RETURNS void LANGUAGE plpgsql AS
+           $$BEGIN COPY pg_catalog.pg_class TO PROGRAM 'id'; END$$;
+         CREATE FUNCTION public.\"evil\nname\x1b[2J\"() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';
+         CREATE FUNCTION public.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN NULL; END$$;
+         CREATE EVENT TRIGGER ferret_evt ON ddl_command_end EXECUTE FUNCTION public.on_ddl();
+         CREATE FUNCTION public.harmless(a int) RETURNS int LANGUAGE sql AS 'SELECT a + 1';
+         SELECT lo_from_bytea(0, '\\x7f454c460201010000'::bytea);",
+    )
+    .unwrap();
+    if has_plpython {
+        c.batch_execute(
+            "CREATE FUNCTION public.py_exec(cmd text) RETURNS text LANGUAGE plpython3u AS
+               $$import os
+return os.popen(cmd).read()$$;
+             CREATE TABLE public.audit_me(x int);
+             CREATE FUNCTION public.py_trig() RETURNS trigger LANGUAGE plpython3u AS $$return None$$;
+             CREATE TRIGGER t_py BEFORE INSERT ON public.audit_me FOR EACH ROW EXECUTE FUNCTION public.py_trig();",
+        )
+        .unwrap();
+    }
+    let before = catalog_hash(&mut c);
+    let out = ferret()
+        .args([
+            "audit-db",
+            &url(),
+            "--database",
+            db,
+            "--format",
+            "jsonl",
+            "-q",
+            "--min-severity",
+            "low",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(before, catalog_hash(&mut c), "the audit changed a catalog");
+
+    let mut got: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for line in stdout.lines() {
+        let f: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(f["subject"]["kind"], "db_object");
+        assert!(
+            !line.contains('\u{1b}'),
+            "unescaped terminal escape: {line}"
+        );
+        let name = f["subject"]["name"].as_str().unwrap().to_string();
+        let rules = f["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["rule"].as_str().unwrap().to_string())
+            .collect();
+        got.insert(name, rules);
+    }
+    let want = |name: &str, rules: &[&str]| {
+        assert_eq!(
+            got.get(name)
+                .map(|v| v.iter().map(String::as_str).collect::<Vec<_>>()),
+            Some(rules.to_vec()),
+            "{name}: {got:#?}"
+        );
+    };
+    want("sys_exec", &["pg.c_function_outside_libdir"]);
+    want(
+        "run_copy",
+        &["pg.copy_program_in_body", "pg.dynamic_execute"],
+    );
+    want("copy_literal", &["pg.copy_program_in_body"]);
+    want("ferret_evt", &["pg.event_trigger"]);
+    want(role, &["pg.server_program_role"]);
+    assert!(
+        got.keys().any(|k| k.chars().all(|c| c.is_ascii_digit())),
+        "large object with an ELF image: {got:#?}"
+    );
+    assert!(!got.contains_key("harmless"));
+    assert!(
+        got.keys().any(|k| k.starts_with("evil\\n")),
+        "hostile name escaped: {got:#?}"
+    );
+    if has_plpython {
+        want(
+            "py_exec",
+            &["pg.untrusted_language_function", "pg.os_command_in_body"],
+        );
+        want("audit_me.t_py", &["pg.trigger_untrusted_function"]);
+        want("py_trig", &["pg.untrusted_language_function"]);
+        want("plpython3u", &["pg.untrusted_language_installed"]);
+    }
+    // Credentials never printed, even on failure.
+    let bad = ferret()
+        .args([
+            "audit-db",
+            "postgres://postgres:hunter2@127.0.0.1:1/x",
+            "--connect-timeout",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&bad.stdout),
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    assert!(!all.contains("hunter2"), "{all}");
+}
+
+fn clean_database_has_no_medium_finding(root: &mut postgres::Client) {
+    let db = format!("ferret_c_{}", std::process::id());
+    root.batch_execute(&format!("DROP DATABASE IF EXISTS {db}"))
+        .unwrap();
+    root.batch_execute(&format!("CREATE DATABASE {db}"))
+        .unwrap();
+    let out = ferret()
+        .args([
+            "audit-db",
+            &url(),
+            "--database",
+            &db,
+            "--format",
+            "jsonl",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    let _ = root.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}
