@@ -44,6 +44,7 @@ fn postgres_clean_then_backdoored() {
         return;
     };
     clean_database_has_no_medium_finding(&mut root);
+    hostile_catalog_is_escaped_and_bounded(&mut root);
     let tag = format!(
         "{}_{}",
         std::process::id(),
@@ -227,4 +228,66 @@ fn clean_database_has_no_medium_finding(root: &mut postgres::Client) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.stdout.is_empty());
+}
+
+/// A `SQL_ASCII` database lets a name hold bytes that are not UTF-8; the body
+/// is 2 MB. The audit must neither crash nor print them raw or whole.
+fn hostile_catalog_is_escaped_and_bounded(root: &mut postgres::Client) {
+    let db = format!("ferret_h_{}", std::process::id());
+    root.batch_execute(&format!("DROP DATABASE IF EXISTS {db}"))
+        .unwrap();
+    root.batch_execute(&format!(
+        "CREATE DATABASE {db} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+    ))
+    .unwrap();
+    let mut c = admin(&db).unwrap();
+    c.batch_execute(
+        r"DO $$ BEGIN EXECUTE 'CREATE FUNCTION public.' ||
+            quote_ident(convert_from('\x6261641b5b324aff0a6e616d65'::bytea, 'SQL_ASCII')) ||
+            '() RETURNS void LANGUAGE plpgsql AS ' ||
+            quote_literal('BEGIN COPY pg_class TO PROGRAM ''id''; ' || repeat('-- padding' || chr(10), 200000) || 'END');
+          END $$;",
+    )
+    .unwrap();
+    drop(c);
+    let out = ferret()
+        .args([
+            "audit-db",
+            &url(),
+            "--database",
+            &db,
+            "--format",
+            "jsonl",
+            "-q",
+            "--min-severity",
+            "medium",
+        ])
+        .output()
+        .unwrap();
+    let _ = root.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+    let stdout = String::from_utf8(out.stdout).expect("output is UTF-8");
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("\"database\":\"ferret_h_"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(line.len() < 8_000, "unbounded output: {} bytes", line.len());
+    assert!(
+        !line.contains('\u{1b}') && !line.contains("\\u001b"),
+        "{line}"
+    );
+    let f: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert!(
+        f["subject"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("bad\\x1b[2J"),
+        "{line}"
+    );
+    assert_eq!(f["evidence"][0]["rule"], "pg.copy_program_in_body");
+    // Table output too: one line per record, no raw escape.
+    let table = ferret()
+        .args(["audit-db", &url(), "--database", &db])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&table.stdout).contains('\u{1b}'));
 }

@@ -89,7 +89,7 @@ pub fn audit(
             tx.query("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1", &[])
                 .map_err(|e| err(url, "list databases", e))?
                 .iter()
-                .map(|r| r.get::<_, String>(0))
+                .map(|r| t(r, 0))
                 .collect()
         } else {
             opts.databases.clone()
@@ -110,6 +110,47 @@ pub fn audit(
         }
     }
     Ok(errors)
+}
+
+/// Catalog text as raw bytes: names and bodies come from whoever created the
+/// object, and a `SQL_ASCII` database can hold bytes that are not UTF-8,
+/// which the server refuses to send to a UTF-8 client as text. Queries
+/// therefore fetch such columns as `convert_to(x, getdatabaseencoding())`: bytea in the
+/// database's own encoding, with no conversion and no validation.
+struct Raw(Vec<u8>);
+
+impl<'a> postgres::types::FromSql<'a> for Raw {
+    fn from_sql(
+        _: &postgres::types::Type,
+        raw: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Raw(raw.to_vec()))
+    }
+
+    fn from_sql_null(
+        _: &postgres::types::Type,
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Raw(Vec::new()))
+    }
+
+    fn accepts(ty: &postgres::types::Type) -> bool {
+        use postgres::types::Type;
+        [
+            Type::BYTEA,
+            Type::TEXT,
+            Type::NAME,
+            Type::VARCHAR,
+            Type::BPCHAR,
+            Type::CHAR,
+            Type::UNKNOWN,
+        ]
+        .contains(ty)
+    }
+}
+
+/// Column `i` as text, invalid UTF-8 replaced (escaping happens in the finding).
+fn t(r: &postgres::Row, i: usize) -> String {
+    String::from_utf8_lossy(&r.get::<_, Raw>(i).0).into_owned()
 }
 
 fn read_only<'a>(c: &'a mut Client, url: &DbUrl) -> Result<Transaction<'a>, CollectError> {
@@ -150,20 +191,20 @@ fn server_objects(
          'session_preload_libraries', 'local_preload_libraries', 'dynamic_library_path') ORDER BY 1",
         &[],
     )? {
-        let mut o = object(server, None, None, r.get(0), ObjectKind::Setting, None);
-        o.attrs.insert("value", r.get(1));
+        let mut o = object(server, None, None, t(&r, 0), ObjectKind::Setting, None);
+        o.attrs.insert("value", t(&r, 1));
         visit(o);
     }
-    let roles = "SELECT r.rolname, r.rolsuper, r.oid = 10, coalesce(string_agg(g.rolname, ',' ORDER BY g.rolname) \
+    let roles = "SELECT convert_to(r.rolname::text, getdatabaseencoding()), r.rolsuper, r.oid = 10, coalesce(string_agg(g.rolname, ',' ORDER BY g.rolname) \
          FILTER (WHERE g.rolname IN ('pg_execute_server_program', 'pg_write_server_files', 'pg_read_server_files')), '') \
          FROM pg_roles r LEFT JOIN pg_auth_members m ON m.member = r.oid LEFT JOIN pg_roles g ON g.oid = m.roleid \
          WHERE r.rolname NOT LIKE 'pg\\_%' GROUP BY r.rolname, r.rolsuper, r.oid ORDER BY 1";
     let mut rows = tx.query_raw(roles, std::iter::empty::<&str>())?;
     while let Some(r) = rows.next()? {
-        let mut o = object(server, None, None, r.get(0), ObjectKind::Role, None);
+        let mut o = object(server, None, None, t(&r, 0), ObjectKind::Role, None);
         o.attrs.insert("superuser", r.get::<_, bool>(1).to_string());
         o.attrs.insert("bootstrap", r.get::<_, bool>(2).to_string());
-        o.attrs.insert("file_roles", r.get(3));
+        o.attrs.insert("file_roles", t(&r, 3));
         visit(o);
     }
     drop(rows);
@@ -177,8 +218,9 @@ fn database_objects(
     visit: &mut dyn FnMut(DbObject),
 ) -> Result<(), postgres::Error> {
     let db = Some(db);
-    let funcs = "SELECT n.nspname, p.proname, pg_get_userbyid(p.proowner), l.lanname, l.lanpltrusted, p.prosecdef, \
-         coalesce(p.probin, ''), left(coalesce(p.prosrc, ''), 65536), coalesce(o.rolsuper, false), \
+    let funcs = "SELECT convert_to(n.nspname::text, getdatabaseencoding()), convert_to(p.proname::text, getdatabaseencoding()), convert_to(pg_get_userbyid(p.proowner)::text, getdatabaseencoding()), \
+         convert_to(l.lanname::text, getdatabaseencoding()), l.lanpltrusted, p.prosecdef, convert_to(coalesce(p.probin, ''), getdatabaseencoding()), \
+         convert_to(left(coalesce(p.prosrc, ''), 65536), getdatabaseencoding()), coalesce(o.rolsuper, false), \
          EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') \
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
          LEFT JOIN pg_roles o ON o.oid = p.proowner \
@@ -188,63 +230,66 @@ fn database_objects(
         let mut o = object(
             server,
             db,
-            Some(r.get(0)),
-            r.get(1),
+            Some(t(&r, 0)),
+            t(&r, 1),
             ObjectKind::Function,
-            Some(r.get(2)),
+            Some(t(&r, 2)),
         );
-        o.attrs.insert("language", r.get(3));
+        o.attrs.insert("language", t(&r, 3));
         o.attrs.insert("trusted", r.get::<_, bool>(4).to_string());
         o.attrs
             .insert("security_definer", r.get::<_, bool>(5).to_string());
-        o.attrs.insert("library", r.get(6));
+        o.attrs.insert("library", t(&r, 6));
         o.attrs
             .insert("owner_superuser", r.get::<_, bool>(8).to_string());
         o.attrs
             .insert("in_extension", r.get::<_, bool>(9).to_string());
-        o.definition = Some(bounded(r.get::<_, String>(7).into_bytes()));
+        o.definition = Some(bounded(r.get::<_, Raw>(7).0));
         visit(o);
     }
     drop(rows);
     for r in tx.query(
-        "SELECT e.evtname, e.evtevent, pg_get_userbyid(e.evtowner), p.proname, l.lanname, l.lanpltrusted, \
+        "SELECT convert_to(e.evtname::text, getdatabaseencoding()), convert_to(e.evtevent::text, getdatabaseencoding()), convert_to(pg_get_userbyid(e.evtowner)::text, getdatabaseencoding()), \
+         convert_to(p.proname::text, getdatabaseencoding()), convert_to(l.lanname::text, getdatabaseencoding()), l.lanpltrusted, \
          e.evtenabled::text FROM pg_event_trigger e JOIN pg_proc p ON p.oid = e.evtfoid \
          JOIN pg_language l ON l.oid = p.prolang ORDER BY 1",
         &[],
     )? {
-        let mut o = object(server, db, None, r.get(0), ObjectKind::EventTrigger, Some(r.get(2)));
-        o.attrs.insert("event", r.get(1));
-        o.attrs.insert("function", r.get(3));
-        o.attrs.insert("language", r.get(4));
+        let mut o = object(server, db, None, t(&r, 0), ObjectKind::EventTrigger, Some(t(&r, 2)));
+        o.attrs.insert("event", t(&r, 1));
+        o.attrs.insert("function", t(&r, 3));
+        o.attrs.insert("language", t(&r, 4));
         o.attrs.insert("trusted", r.get::<_, bool>(5).to_string());
-        o.attrs.insert("enabled", r.get(6));
+        o.attrs.insert("enabled", t(&r, 6));
         visit(o);
     }
     for r in tx.query(
-        "SELECT n.nspname, c.relname || '.' || t.tgname, pg_get_userbyid(c.relowner), p.proname, l.lanname, \
+        "SELECT convert_to(n.nspname::text, getdatabaseencoding()), convert_to(c.relname || '.' || t.tgname, getdatabaseencoding()), convert_to(pg_get_userbyid(c.relowner)::text, getdatabaseencoding()), \
+         convert_to(p.proname::text, getdatabaseencoding()), convert_to(l.lanname::text, getdatabaseencoding()), \
          l.lanpltrusted FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_proc p ON p.oid = t.tgfoid \
          JOIN pg_language l ON l.oid = p.prolang WHERE NOT t.tgisinternal ORDER BY 1, 2",
         &[],
     )? {
-        let mut o = object(server, db, Some(r.get(0)), r.get(1), ObjectKind::Trigger, Some(r.get(2)));
-        o.attrs.insert("function", r.get(3));
-        o.attrs.insert("language", r.get(4));
+        let mut o = object(server, db, Some(t(&r, 0)), t(&r, 1), ObjectKind::Trigger, Some(t(&r, 2)));
+        o.attrs.insert("function", t(&r, 3));
+        o.attrs.insert("language", t(&r, 4));
         o.attrs.insert("trusted", r.get::<_, bool>(5).to_string());
         visit(o);
     }
     for r in tx.query(
-        "SELECT e.extname, e.extversion, pg_get_userbyid(e.extowner), n.nspname FROM pg_extension e \
+        "SELECT convert_to(e.extname::text, getdatabaseencoding()), convert_to(e.extversion, getdatabaseencoding()), convert_to(pg_get_userbyid(e.extowner)::text, getdatabaseencoding()), \
+         convert_to(n.nspname::text, getdatabaseencoding()) FROM pg_extension e \
          JOIN pg_namespace n ON n.oid = e.extnamespace ORDER BY 1",
         &[],
     )? {
-        let mut o = object(server, db, Some(r.get(3)), r.get(0), ObjectKind::Extension, Some(r.get(2)));
-        o.attrs.insert("version", r.get(1));
+        let mut o = object(server, db, Some(t(&r, 3)), t(&r, 0), ObjectKind::Extension, Some(t(&r, 2)));
+        o.attrs.insert("version", t(&r, 1));
         visit(o);
     }
     // Large objects: the first bytes say whether one holds a library (lo_export of a .so).
     let mut rows = tx.query_raw(
-        "SELECT m.oid::bigint, pg_get_userbyid(m.lomowner), \
+        "SELECT m.oid::bigint, convert_to(pg_get_userbyid(m.lomowner)::text, getdatabaseencoding()), \
          CASE WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) \
          OR m.lomowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) THEN lo_get(m.oid, 0, 4) END \
          FROM pg_largeobject_metadata m ORDER BY 1",
@@ -257,7 +302,7 @@ fn database_objects(
             None,
             r.get::<_, i64>(0).to_string(),
             ObjectKind::LargeObject,
-            Some(r.get(1)),
+            Some(t(&r, 1)),
         );
         o.definition = r.get::<_, Option<Vec<u8>>>(2);
         visit(o);
