@@ -68,6 +68,10 @@ pub enum ObjectKind {
     Setting,
     /// A large object.
     LargeObject,
+    /// A loaded server module (Redis module, MySQL plugin).
+    Module,
+    /// A user-defined function in a shared library (MySQL UDF).
+    Udf,
 }
 
 impl ObjectKind {
@@ -81,6 +85,8 @@ impl ObjectKind {
             ObjectKind::Role => "role",
             ObjectKind::Setting => "setting",
             ObjectKind::LargeObject => "large_object",
+            ObjectKind::Module => "module",
+            ObjectKind::Udf => "udf",
         }
     }
 }

@@ -20,11 +20,20 @@ struct PostgresKnownGood {
     untrusted_languages: Vec<String>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RedisKnownGood {
+    module_dirs: Vec<String>,
+    write_targets: Vec<String>,
+    script_names: Vec<String>,
+}
+
 /// The compiled policy.
 pub struct DbPolicy {
     extensions: HashSet<String>,
     preload: HashSet<String>,
     untrusted_pl: HashSet<String>,
+    redis: RedisKnownGood,
 }
 
 /// A judged object: its signals (possibly none).
@@ -60,21 +69,12 @@ fn body_patterns() -> &'static [(&'static str, u32, &'static str, Regex)] {
 impl DbPolicy {
     /// Loads the embedded known-good lists.
     pub fn load() -> Result<DbPolicy, RuleError> {
-        let (name, text) = crate::embedded::KNOWN_GOOD
-            .iter()
-            .find(|(n, _)| *n == "postgres.toml")
-            .ok_or_else(|| RuleError::Data {
-                origin: "rules/known-good/postgres.toml".into(),
-                message: "missing".into(),
-            })?;
-        let kg: PostgresKnownGood = toml::from_str(text).map_err(|e| RuleError::Data {
-            origin: format!("rules/known-good/{name}"),
-            message: e.to_string(),
-        })?;
+        let kg: PostgresKnownGood = known_good("postgres.toml")?;
         Ok(DbPolicy {
             extensions: kg.extensions.into_iter().collect(),
             preload: kg.preload_libraries.into_iter().collect(),
             untrusted_pl: kg.untrusted_languages.into_iter().collect(),
+            redis: known_good("redis.toml")?,
         })
     }
 
@@ -82,7 +82,8 @@ impl DbPolicy {
     pub fn judge(&self, o: &DbObject, host: &str, time: &str) -> Judgement {
         let signals = match o.engine {
             Engine::Postgres => self.postgres(o),
-            _ => Vec::new(),
+            Engine::Redis => self.redis(o),
+            Engine::Mysql => Vec::new(),
         };
         if signals.is_empty() {
             return Judgement { finding: None };
@@ -149,6 +150,70 @@ impl DbPolicy {
         Judgement {
             finding: Some(finding),
         }
+    }
+
+    fn redis(&self, o: &DbObject) -> Vec<Signal> {
+        let a = |k: &str| o.attrs.get(k).map(String::as_str).unwrap_or_default();
+        let k = &self.redis;
+        let module = Technique::ServerSoftwareComponent;
+        let mut out = Vec::new();
+        match o.kind {
+            ObjectKind::Module => {
+                let path = a("path");
+                let stock = k.module_dirs.iter().any(|d| path.starts_with(d.as_str()));
+                let (id, score, detail) = if path.is_empty() || stock {
+                    (
+                        "redis.module_loaded",
+                        50,
+                        format!("module {} is loaded into the server ({path})", o.name),
+                    )
+                } else {
+                    (
+                        "redis.module_outside_module_dirs",
+                        75,
+                        format!(
+                            "module {} is loaded from {path}, outside the module directories",
+                            o.name
+                        ),
+                    )
+                };
+                out.push(Signal {
+                    id,
+                    score,
+                    detail,
+                    technique: module,
+                    at: None,
+                });
+            }
+            ObjectKind::Setting => {
+                let value = a("value").to_ascii_lowercase();
+                if o.name == "dir"
+                    && k.write_targets
+                        .iter()
+                        .any(|t| value.contains(&t.to_ascii_lowercase()))
+                {
+                    out.push(Signal { id: "redis.dir_write_target", score: 75, detail: format!("dump directory is {}: SAVE would write into a web root, cron or SSH directory", a("value")), technique: Technique::WebShell, at: None });
+                }
+                if o.name == "dbfilename"
+                    && k.script_names
+                        .iter()
+                        .any(|n| value == *n || value.ends_with(n.as_str()))
+                {
+                    out.push(Signal {
+                        id: "redis.dbfilename_script",
+                        score: 75,
+                        detail: format!(
+                            "dump file name is {}: a script, key or cron file",
+                            a("value")
+                        ),
+                        technique: Technique::WebShell,
+                        at: None,
+                    });
+                }
+            }
+            _ => {}
+        }
+        out
     }
 
     fn postgres(&self, o: &DbObject) -> Vec<Signal> {
@@ -337,6 +402,21 @@ impl DbPolicy {
     }
 }
 
+fn known_good<T: serde::de::DeserializeOwned>(file: &str) -> Result<T, RuleError> {
+    let origin = format!("rules/known-good/{file}");
+    let (_, text) = crate::embedded::KNOWN_GOOD
+        .iter()
+        .find(|(n, _)| *n == file)
+        .ok_or_else(|| RuleError::Data {
+            origin: origin.clone(),
+            message: "missing from the build".into(),
+        })?;
+    toml::from_str(text).map_err(|e| RuleError::Data {
+        origin,
+        message: e.to_string(),
+    })
+}
+
 /// `postgres://host:port/db/schema.name (kind)`, without credentials.
 fn locator(o: &DbObject) -> String {
     let mut s = format!("{}://{}", o.engine.as_str(), o.server);
@@ -395,6 +475,34 @@ mod tests {
         assert_eq!(f.severity, ferret_core::Severity::Critical);
         assert_eq!(f.technique, Technique::SqlStoredProcedures);
         assert!(!f.title.contains('\n') && !f.title.contains('\x1b'));
+    }
+
+    #[test]
+    fn redis_modules_and_dump_targets() {
+        let p = DbPolicy::load().unwrap();
+        let mut m = func("", true, "");
+        m.engine = Engine::Redis;
+        m.kind = ObjectKind::Module;
+        m.attrs.insert("path", "/tmp/exp.so".into());
+        let f = p.judge(&m, "h", "t").finding.unwrap();
+        assert_eq!(f.evidence[0].rule, "redis.module_outside_module_dirs");
+        assert_eq!(f.technique, Technique::ServerSoftwareComponent);
+        m.attrs
+            .insert("path", "/usr/lib/redis/modules/redisbloom.so".into());
+        assert_eq!(
+            p.judge(&m, "h", "t").finding.unwrap().evidence[0].rule,
+            "redis.module_loaded"
+        );
+        let mut d = m.clone();
+        d.kind = ObjectKind::Setting;
+        d.name = "dir".into();
+        d.attrs.insert("value", "/var/lib/redis".into());
+        assert!(p.judge(&d, "h", "t").finding.is_none());
+        d.attrs.insert("value", "/root/.ssh".into());
+        assert_eq!(
+            p.judge(&d, "h", "t").finding.unwrap().evidence[0].rule,
+            "redis.dir_write_target"
+        );
     }
 
     #[test]

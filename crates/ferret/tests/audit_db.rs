@@ -291,3 +291,108 @@ fn hostile_catalog_is_escaped_and_bounded(root: &mut postgres::Client) {
         .unwrap();
     assert!(!String::from_utf8_lossy(&table.stdout).contains('\u{1b}'));
 }
+
+/// Redis 7 protects `dir` and `dbfilename` at run time, so the backdoored
+/// configuration is planted in a second, scratch `redis-server` started for
+/// this test (on a free loopback port, nothing saved), then audited.
+#[test]
+fn redis_dump_pointed_at_a_web_root() {
+    let Ok(server) = which_redis() else {
+        eprintln!("skipped: redis-server not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let www = dir.path().join("var/www/html");
+    std::fs::create_dir_all(&www).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(server)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .arg("--dir")
+        .arg(&www)
+        .args(["--dbfilename", "shell.php", "--logfile", ""])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("redis://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = up.then(|| {
+        ferret()
+            .args(["audit-db", &url, "--format", "jsonl", "-q"])
+            .output()
+            .unwrap()
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let out = out.expect("scratch redis-server did not start");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rules: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["evidence"][0]["rule"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(rules.len(), 2, "{rules:?}");
+    assert!(
+        rules.contains(&"redis.dir_write_target".to_string())
+            && rules.contains(&"redis.dbfilename_script".to_string())
+    );
+    // The shared server on 6379 (if any) is left as it is and, stock, yields nothing.
+    let stock = ferret()
+        .args([
+            "audit-db",
+            "redis://127.0.0.1:6379",
+            "--format",
+            "jsonl",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    if stock.status.code() != Some(2) {
+        assert!(
+            stock.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&stock.stdout)
+        );
+    }
+}
+
+fn which_redis() -> Result<std::path::PathBuf, ()> {
+    [
+        "/usr/bin/redis-server",
+        "/usr/local/bin/redis-server",
+        "/usr/sbin/redis-server",
+    ]
+    .iter()
+    .map(std::path::PathBuf::from)
+    .find(|p| p.exists())
+    .ok_or(())
+}

@@ -4,6 +4,7 @@
 //! `ferret-detect`'s `db_policy`.
 
 pub mod postgres;
+pub mod redis;
 mod url;
 
 pub use ferret_core::{DbObject, Engine, ObjectKind, MAX_DEFINITION};

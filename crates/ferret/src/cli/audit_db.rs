@@ -3,7 +3,7 @@
 use super::output::OutputArgs;
 use super::Outcome;
 use clap::Args;
-use ferret_collect::db::{postgres, DbUrl, Engine};
+use ferret_collect::db::{postgres, redis, DbUrl, Engine};
 use ferret_core::{escape_str, Severity};
 use ferret_detect::db_policy::DbPolicy;
 use std::io::Write;
@@ -72,11 +72,10 @@ pub fn exec(args: AuditDbArgs) -> anyhow::Result<Outcome> {
                 continue;
             }
         };
-        if url.engine != Engine::Postgres {
+        if url.engine == Engine::Mysql {
             errors += 1;
             eprintln!(
-                "ferret: {url}: {} audit is not implemented yet (postgres:// is)",
-                url.engine.as_str()
+                "ferret: {url}: mysql audit is not implemented yet (postgres:// and redis:// are)"
             );
             continue;
         }
@@ -124,7 +123,11 @@ pub fn exec(args: AuditDbArgs) -> anyhow::Result<Outcome> {
                 }
             }
         };
-        match postgres::audit(&url, &opts, &mut visit) {
+        let result = match url.engine {
+            Engine::Redis => redis::audit(&url, opts.connect_timeout, &mut visit),
+            _ => postgres::audit(&url, &opts, &mut visit),
+        };
+        match result {
             Ok(db_errors) => {
                 for e in db_errors {
                     errors += 1;
