@@ -28,8 +28,17 @@ struct RedisKnownGood {
     script_names: Vec<String>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MysqlKnownGood {
+    plugin_libraries: Vec<String>,
+    command_udfs: Vec<String>,
+    stock_definers: Vec<String>,
+}
+
 /// The compiled policy.
 pub struct DbPolicy {
+    mysql: MysqlKnownGood,
     extensions: HashSet<String>,
     preload: HashSet<String>,
     untrusted_pl: HashSet<String>,
@@ -75,6 +84,7 @@ impl DbPolicy {
             preload: kg.preload_libraries.into_iter().collect(),
             untrusted_pl: kg.untrusted_languages.into_iter().collect(),
             redis: known_good("redis.toml")?,
+            mysql: known_good("mysql.toml")?,
         })
     }
 
@@ -83,7 +93,7 @@ impl DbPolicy {
         let signals = match o.engine {
             Engine::Postgres => self.postgres(o),
             Engine::Redis => self.redis(o),
-            Engine::Mysql => Vec::new(),
+            Engine::Mysql => self.mysql(o),
         };
         if signals.is_empty() {
             return Judgement { finding: None };
@@ -150,6 +160,106 @@ impl DbPolicy {
         Judgement {
             finding: Some(finding),
         }
+    }
+
+    fn mysql(&self, o: &DbObject) -> Vec<Signal> {
+        static FILE_WRITE: OnceLock<Regex> = OnceLock::new();
+        let file_write = FILE_WRITE.get_or_init(|| {
+            Regex::new(
+                r"(?i)\binto\s+(?:outfile|dumpfile)\b|\bload_file\s*\(|\bsys_(?:exec|eval)\s*\(",
+            )
+            .expect("static regex")
+        });
+        let a = |k: &str| o.attrs.get(k).map(String::as_str).unwrap_or_default();
+        let k = &self.mysql;
+        let sp = Technique::SqlStoredProcedures;
+        let mut out = Vec::new();
+        let mut push = |id, score, detail: String, technique, at| {
+            out.push(Signal {
+                id,
+                score,
+                detail,
+                technique,
+                at,
+            })
+        };
+        match o.kind {
+            ObjectKind::Udf => {
+                if k.command_udfs
+                    .iter()
+                    .any(|u| o.name.eq_ignore_ascii_case(u))
+                {
+                    push("mysql.command_udf", 100, format!("UDF {} from {} runs operating-system commands (lib_mysqludf_sys family)", o.name, a("library")), sp, None);
+                } else {
+                    push(
+                        "mysql.udf",
+                        75,
+                        format!("UDF {} loads native code from {}", o.name, a("library")),
+                        sp,
+                        None,
+                    );
+                }
+            }
+            ObjectKind::Module if !a("file").is_empty() => {
+                if a("package_owned") == "false" {
+                    push(
+                        "mysql.unowned_plugin_file",
+                        75,
+                        format!(
+                            "{} in plugin_dir belongs to no installed package",
+                            a("file")
+                        ),
+                        Technique::ServerSoftwareComponent,
+                        None,
+                    );
+                }
+            }
+            ObjectKind::Module => {
+                let lib = a("library");
+                if !k.plugin_libraries.iter().any(|l| l == lib) {
+                    push(
+                        "mysql.unknown_plugin",
+                        50,
+                        format!("plugin {} from {lib} is not a stock plugin", o.name),
+                        Technique::ServerSoftwareComponent,
+                        None,
+                    );
+                }
+            }
+            ObjectKind::Setting if o.name == "secure_file_priv" && a("value").is_empty() => {
+                push("mysql.secure_file_priv_empty", 50, "secure_file_priv is empty: SELECT ... INTO DUMPFILE may write a library anywhere the server can".into(), sp, None);
+            }
+            ObjectKind::Function | ObjectKind::Trigger | ObjectKind::EventTrigger
+                if !o
+                    .owner
+                    .as_deref()
+                    .is_some_and(|d| k.stock_definers.iter().any(|s| s == d)) =>
+            {
+                if let Some(m) = o.definition.as_deref().and_then(|d| file_write.find(d)) {
+                    push(
+                        "mysql.routine_file_or_udf",
+                        75,
+                        format!(
+                            "{} writes or reads server files or calls a command UDF",
+                            o.kind.as_str()
+                        ),
+                        sp,
+                        Some(m.start()),
+                    );
+                }
+                if a("security") == "DEFINER" && a_owner_is_root(o) {
+                    push(
+                        "mysql.root_definer",
+                        25,
+                        "runs with root's privileges (SQL SECURITY DEFINER, DEFINER root)".into(),
+                        sp,
+                        None,
+                    );
+                }
+            }
+            _ => {}
+        }
+        out
     }
 
     fn redis(&self, o: &DbObject) -> Vec<Signal> {
@@ -400,6 +510,12 @@ impl DbPolicy {
         }
         out
     }
+}
+
+fn a_owner_is_root(o: &DbObject) -> bool {
+    o.owner
+        .as_deref()
+        .is_some_and(|d| d.trim_matches('`').starts_with("root@"))
 }
 
 fn known_good<T: serde::de::DeserializeOwned>(file: &str) -> Result<T, RuleError> {

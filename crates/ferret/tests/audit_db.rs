@@ -396,3 +396,111 @@ fn which_redis() -> Result<std::path::PathBuf, ()> {
     .find(|p| p.exists())
     .ok_or(())
 }
+
+fn mysql_url() -> String {
+    std::env::var("FERRET_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+}
+
+/// MariaDB/MySQL: a UDF row of the lib_mysqludf_sys family, another UDF, a
+/// procedure writing a file, a trigger reading one and an event calling the
+/// UDF, all in a scratch database; exact rules, catalogs unchanged.
+#[test]
+fn mysql_backdoors_are_found_exactly_and_nothing_changes() {
+    use mysql::prelude::Queryable;
+    let mut c = match mysql::Conn::new(mysql::Opts::from_url(&mysql_url()).unwrap()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!(
+                "skipped: MariaDB/MySQL not reachable at {} ({e})",
+                mysql_url()
+            );
+            return;
+        }
+    };
+    let tag = std::process::id();
+    let db = format!("ferret_t_{tag}");
+    let udf = format!("ferret_udf_{tag}");
+    c.query_drop(format!("CREATE DATABASE {db}")).unwrap();
+    let planted = (|| -> Result<(), mysql::Error> {
+        c.query_drop(format!("INSERT INTO mysql.func VALUES ('sys_exec', 2, 'lib_mysqludf_sys.so', 'function'), ('{udf}', 0, 'evil_{tag}.so', 'function')"))?;
+        c.query_drop(format!("CREATE TABLE {db}.t (x TEXT)"))?;
+        c.query_drop(format!("CREATE DEFINER=`root`@`localhost` PROCEDURE {db}.drop_lib() SQL SECURITY DEFINER SELECT 0x7f454c46 INTO DUMPFILE '/tmp/ferret_{tag}.so'"))?;
+        c.query_drop(format!("CREATE TRIGGER {db}.t_read BEFORE INSERT ON {db}.t FOR EACH ROW SET NEW.x = LOAD_FILE('/etc/hostname')"))?;
+        c.query_drop(format!(
+            "CREATE EVENT {db}.e_run ON SCHEDULE EVERY 1 DAY DO SELECT sys_exec('id')"
+        ))?;
+        c.query_drop(format!("CREATE PROCEDURE {db}.harmless() SELECT 1"))?;
+        Ok(())
+    })();
+    let hash = |c: &mut mysql::Conn| -> String {
+        c.query_first::<String, _>(format!(
+            "SELECT MD5(CONCAT_WS('|', (SELECT GROUP_CONCAT(name, dl ORDER BY name) FROM mysql.func), \
+             (SELECT GROUP_CONCAT(ROUTINE_NAME, LAST_ALTERED ORDER BY ROUTINE_NAME) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '{db}'), \
+             (SELECT GROUP_CONCAT(TRIGGER_NAME ORDER BY TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '{db}'), \
+             (SELECT GROUP_CONCAT(EVENT_NAME, LAST_ALTERED ORDER BY EVENT_NAME) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '{db}'), \
+             (SELECT GROUP_CONCAT(PLUGIN_NAME, PLUGIN_STATUS ORDER BY PLUGIN_NAME) FROM information_schema.PLUGINS)))"
+        ))
+        .unwrap()
+        .unwrap_or_default()
+    };
+    let result = planted.map(|_| {
+        let before = hash(&mut c);
+        let out = ferret()
+            .args([
+                "audit-db",
+                &mysql_url(),
+                "--database",
+                &db,
+                "--format",
+                "jsonl",
+                "-q",
+                "--min-severity",
+                "low",
+            ])
+            .output()
+            .unwrap();
+        (before, out)
+    });
+    let after = hash(&mut c);
+    let _ = c.query_drop(format!("DROP DATABASE {db}"));
+    let _ = c.query_drop(format!(
+        "DELETE FROM mysql.func WHERE name IN ('sys_exec', '{udf}')"
+    ));
+    let (before, out) = result.unwrap();
+    assert_eq!(before, after, "the audit changed a catalog");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut got: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let f: serde_json::Value = serde_json::from_str(line).unwrap();
+        let rules = f["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["rule"].as_str().unwrap().to_string())
+            .collect();
+        got.insert(f["subject"]["name"].as_str().unwrap().to_string(), rules);
+    }
+    let want = |name: &str, rules: &[&str]| {
+        assert_eq!(
+            got.get(name)
+                .map(|v| v.iter().map(String::as_str).collect::<Vec<_>>()),
+            Some(rules.to_vec()),
+            "{name}: {got:#?}"
+        );
+    };
+    want("sys_exec", &["mysql.command_udf"]);
+    want(&udf, &["mysql.udf"]);
+    want(
+        "drop_lib",
+        &["mysql.routine_file_or_udf", "mysql.root_definer"],
+    );
+    want("t_read", &["mysql.routine_file_or_udf"]);
+    want("e_run", &["mysql.routine_file_or_udf"]);
+    // Created by root, so it runs as root (a low note), and nothing more.
+    want("harmless", &["mysql.root_definer"]);
+}

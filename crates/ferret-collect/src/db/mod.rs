@@ -3,6 +3,7 @@
 //! as [`DbObject`]s. Sources never judge: what is dangerous is decided in
 //! `ferret-detect`'s `db_policy`.
 
+pub mod mysql;
 pub mod postgres;
 pub mod redis;
 mod url;

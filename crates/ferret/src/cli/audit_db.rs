@@ -3,7 +3,7 @@
 use super::output::OutputArgs;
 use super::Outcome;
 use clap::Args;
-use ferret_collect::db::{postgres, redis, DbUrl, Engine};
+use ferret_collect::db::{mysql, postgres, redis, DbUrl, Engine};
 use ferret_core::{escape_str, Severity};
 use ferret_detect::db_policy::DbPolicy;
 use std::io::Write;
@@ -72,13 +72,6 @@ pub fn exec(args: AuditDbArgs) -> anyhow::Result<Outcome> {
                 continue;
             }
         };
-        if url.engine == Engine::Mysql {
-            errors += 1;
-            eprintln!(
-                "ferret: {url}: mysql audit is not implemented yet (postgres:// and redis:// are)"
-            );
-            continue;
-        }
         let mut write_err: Option<anyhow::Error> = None;
         let mut visit = |o: ferret_core::DbObject| {
             objects += 1;
@@ -125,6 +118,13 @@ pub fn exec(args: AuditDbArgs) -> anyhow::Result<Outcome> {
         };
         let result = match url.engine {
             Engine::Redis => redis::audit(&url, opts.connect_timeout, &mut visit),
+            Engine::Mysql => mysql::audit(
+                &url,
+                &opts.databases,
+                opts.connect_timeout,
+                opts.statement_timeout,
+                &mut visit,
+            ),
             _ => postgres::audit(&url, &opts, &mut visit),
         };
         match result {

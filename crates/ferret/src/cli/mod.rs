@@ -48,7 +48,8 @@ enum Command {
     /// lists every function, trigger, event trigger, extension, preload
     /// setting, privileged role and large object, and reports the dangerous
     /// ones (untrusted-language and C functions, COPY ... PROGRAM, SECURITY
-    /// DEFINER owned by superusers, ...). PostgreSQL today; MySQL and Redis next.
+    /// DEFINER owned by superusers, MySQL UDFs and plugins, Redis modules and
+    /// dump paths...). postgres://, mysql:// (MariaDB too) and redis://.
     ///
     /// Examples:
     ///   ferret audit-db postgres://postgres@127.0.0.1:5432
