@@ -183,6 +183,26 @@ return os.popen(cmd).read()$$;
         want("py_trig", &["pg.untrusted_language_function"]);
         want("plpython3u", &["pg.untrusted_language_installed"]);
     }
+    // TLS when the URL asks for it: this server offers it (Debian's snakeoil
+    // certificate), and `sslmode=require` must then work, never downgrade.
+    let tls = ferret()
+        .args([
+            "audit-db",
+            &format!("{}/{db}?sslmode=require", url()),
+            "--database",
+            db,
+            "--format",
+            "jsonl",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&tls.stderr);
+    if stderr.contains("server does not support TLS") {
+        eprintln!("note: this PostgreSQL has no TLS; the TLS check was skipped");
+    } else {
+        assert_eq!(tls.status.code(), Some(1), "{stderr}");
+    }
     // Credentials never printed, even on failure.
     let bad = ferret()
         .args([
@@ -501,6 +521,22 @@ fn mysql_backdoors_are_found_exactly_and_nothing_changes() {
     );
     want("t_read", &["mysql.routine_file_or_udf"]);
     want("e_run", &["mysql.routine_file_or_udf"]);
+    // TLS asked for and not offered: an error, never a plain-text fallback.
+    let tls = ferret()
+        .args([
+            "audit-db",
+            &format!("{}?ssl-mode=REQUIRED", mysql_url()),
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    let have_ssl: Option<String> = mysql::Conn::new(mysql::Opts::from_url(&mysql_url()).unwrap())
+        .and_then(|mut c| c.query_first("SELECT @@have_ssl"))
+        .unwrap_or(None);
+    if have_ssl.as_deref() != Some("YES") {
+        assert_eq!(tls.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&tls.stderr).contains("secure connection"));
+    }
     // Created by root, so it runs as root (a low note), and nothing more.
     want("harmless", &["mysql.root_definer"]);
 }

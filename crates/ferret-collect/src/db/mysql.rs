@@ -2,6 +2,10 @@
 //! `plugin_dir` that no Debian package owns (when readable), `secure_file_priv`,
 //! and stored routines, triggers and events with their definitions.
 //!
+//! TLS when the URL asks for it, with the MySQL client's own parameter:
+//! `?ssl-mode=REQUIRED` (encrypted, certificate not checked), `VERIFY_CA`,
+//! `VERIFY_IDENTITY`; a server without TLS is then an error, never a
+//! silent downgrade.
 //! The session is set `TRANSACTION READ ONLY` and every query runs in a
 //! read-only transaction with a statement time limit.
 
@@ -62,10 +66,33 @@ pub fn audit(
     statement_timeout: Duration,
     visit: &mut dyn FnMut(DbObject),
 ) -> Result<Vec<CollectError>, CollectError> {
-    let opts = mysql::Opts::from_url(url.secret()).map_err(|e| err(url, "bad URL", e))?;
+    let (plain, ssl) = split_ssl_mode(url.secret());
+    let opts = mysql::Opts::from_url(&plain).map_err(|e| err(url, "bad URL", e))?;
+    let ssl = match ssl.as_deref() {
+        None | Some("DISABLED") | Some("PREFERRED") => None,
+        Some("REQUIRED") => Some(
+            mysql::SslOpts::default()
+                .with_danger_accept_invalid_certs(true)
+                .with_danger_skip_domain_validation(true),
+        ),
+        Some("VERIFY_CA") => {
+            Some(mysql::SslOpts::default().with_danger_skip_domain_validation(true))
+        }
+        Some("VERIFY_IDENTITY") => Some(mysql::SslOpts::default()),
+        Some(other) => {
+            return Err(err(
+                url,
+                "ssl-mode",
+                format!(
+                    "{other:?} is not DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY"
+                ),
+            ))
+        }
+    };
     let opts = mysql::OptsBuilder::from_opts(opts)
         .tcp_connect_timeout(Some(timeout))
-        .read_timeout(Some(statement_timeout));
+        .read_timeout(Some(statement_timeout))
+        .ssl_opts(ssl);
     let mut c = mysql::Conn::new(opts).map_err(|e| err(url, "connect", e))?;
     c.query_drop("SET SESSION TRANSACTION READ ONLY")
         .map_err(|e| err(url, "read-only session", e))?;
@@ -155,6 +182,33 @@ pub fn audit(
     Ok(errors)
 }
 
+/// The URL without its `ssl-mode` parameter (which the driver does not
+/// know), and that parameter's value, upper-cased.
+fn split_ssl_mode(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_string(), None);
+    };
+    let mut mode = None;
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|kv| match kv.split_once('=') {
+            Some((k, v))
+                if k.eq_ignore_ascii_case("ssl-mode") || k.eq_ignore_ascii_case("ssl_mode") =>
+            {
+                mode = Some(v.to_ascii_uppercase());
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    let url = if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    (url, mode)
+}
+
 /// Libraries in `plugin_dir` and whether a Debian package owns them (when this
 /// host can read the directory: a local server, or the image it runs from).
 fn plugin_files(url: &DbUrl, dir: &str, visit: &mut dyn FnMut(DbObject)) {
@@ -206,4 +260,18 @@ fn dpkg_owned_files() -> Option<std::collections::HashSet<String>> {
         }
     }
     Some(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ssl_mode_is_taken_out_of_the_url() {
+        assert_eq!(
+            split_ssl_mode("mysql://r@h:1/db?ssl-mode=required&x=1"),
+            ("mysql://r@h:1/db?x=1".into(), Some("REQUIRED".into()))
+        );
+        assert_eq!(split_ssl_mode("mysql://r@h"), ("mysql://r@h".into(), None));
+    }
 }

@@ -2,7 +2,8 @@
 //! point at a web root, a cron directory or `.ssh` to write a file with
 //! `SAVE` (the classic "Redis writes my shell" trick). Only read commands
 //! are sent (`MODULE LIST`, `CONFIG GET`, `INFO`); the config file, when
-//! readable, is searched for `loadmodule` lines.
+//! readable, is searched for `loadmodule` lines. `rediss://` connects
+//! over TLS (`#insecure` at the end of the URL skips certificate checks).
 
 use super::{DbObject, DbUrl, Engine, ObjectKind};
 use crate::CollectError;

@@ -11,9 +11,10 @@ use std::time::{Duration, SystemTime};
 
 #[derive(Debug, Args)]
 pub struct AuditDbArgs {
-    /// Database servers: postgres://user@host:port[/db]. Without any, the
-    /// space-separated URLs in the FERRET_DB_URL environment variable.
-    /// Passwords in URLs are used to connect and never printed.
+    /// Database servers: postgres://user@host:port[/db][?sslmode=require],
+    /// mysql://user@host:port[?ssl-mode=REQUIRED|VERIFY_CA|VERIFY_IDENTITY],
+    /// redis://host:port (rediss:// for TLS). Without any, the space-separated
+    /// URLs in FERRET_DB_URL. Passwords are used to connect and never printed.
     #[arg(value_name = "URL")]
     pub urls: Vec<String>,
     /// Audit only these databases (repeatable; default: every database that accepts connections).
