@@ -1,4 +1,4 @@
-//! Embeds the shipped rules (`rules/yara/**/*.yar`, `rules/known-good/*.toml`)
+//! Embeds the shipped rules (`rules/yara/**/*.yar`, `rules/known-good/*.{toml,pem}`)
 //! into the library, so the `ferret` binary is the only file a responder copies.
 
 use std::fmt::Write as _;
@@ -9,8 +9,11 @@ fn main() {
     let rules = manifest.join("../../rules");
     println!("cargo:rerun-if-changed={}", rules.display());
     let mut out = String::new();
-    for (name, ext) in [("YARA", "yar"), ("KNOWN_GOOD", "toml")] {
-        let sub = if ext == "yar" { "yara" } else { "known-good" };
+    for (name, ext, sub) in [
+        ("YARA", "yar", "yara"),
+        ("KNOWN_GOOD", "toml", "known-good"),
+        ("KNOWN_GOOD_PEM", "pem", "known-good"),
+    ] {
         let mut files = Vec::new();
         collect(&rules.join(sub), ext, &mut files);
         files.sort();

@@ -27,6 +27,15 @@ pub enum CollectError {
         /// The walker's message.
         message: String,
     },
+    /// A configuration file, hive, descriptor or archive could not be parsed
+    /// (malformed, hostile, too deep, too large); what was read before stays.
+    #[error("{}: {message}", .path.display())]
+    Parse {
+        /// The item (for archive members, the archive).
+        path: PathBuf,
+        /// What is wrong, in words.
+        message: String,
+    },
     /// An exclude glob does not parse.
     #[error("bad --exclude pattern {pattern:?}: {message}")]
     Glob {
@@ -41,7 +50,9 @@ impl CollectError {
     /// The path the error concerns, when known.
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {
-            CollectError::Io { path, .. } | CollectError::Vanished { path } => Some(path),
+            CollectError::Io { path, .. }
+            | CollectError::Vanished { path }
+            | CollectError::Parse { path, .. } => Some(path),
             CollectError::Walk { path, .. } => path.as_deref(),
             CollectError::Glob { .. } => None,
         }
@@ -52,10 +63,28 @@ impl CollectError {
         match self {
             CollectError::Io { source, .. } => source.to_string(),
             CollectError::Vanished { .. } => "vanished during the scan".into(),
+            CollectError::Parse { message, .. } => message.clone(),
             CollectError::Walk { message, .. } => message.clone(),
             CollectError::Glob { pattern, message } => {
                 format!("bad pattern {pattern:?}: {message}")
             }
+        }
+    }
+}
+
+impl CollectError {
+    /// A parse error about `path`.
+    pub fn parse(path: impl Into<PathBuf>, message: impl std::fmt::Display) -> Self {
+        CollectError::Parse {
+            path: path.into(),
+            message: message.to_string(),
+        }
+    }
+    /// An I/O error about `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        CollectError::Io {
+            path: path.into(),
+            source,
         }
     }
 }

@@ -6,7 +6,7 @@
 //! `DIR/uploads/ntfs/%5C%5C.%5CC%3A/...`). [`original_path`] gives a file's path
 //! as it was on that system, for evidence and for matching path rules.
 
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 /// The path a file had on the source system, given its path relative to the
 /// collection root. Windows drives are recognised as `C`, `C:`, `C%3A` or
@@ -70,6 +70,135 @@ fn hex(c: u8) -> Option<u8> {
     (c as char).to_digit(16).map(|d| d as u8)
 }
 
+/// Where the drives of a Windows system are inside `root`: `root` itself when
+/// it holds `Windows/` (a mounted C: volume), else the KAPE and Velociraptor
+/// drive folders (`C/`, `C%3A/`, `uploads/auto/C%3A/`,
+/// `uploads/ntfs/%5C%5C.%5CC%3A/`). Returns `(letter, directory)` pairs, C first.
+pub fn windows_drives(root: &Path) -> Vec<(char, PathBuf)> {
+    let mut out: Vec<(char, PathBuf)> = Vec::new();
+    if join_ci(root, "Windows").is_some_and(|p| p.is_dir()) {
+        out.push(('C', root.to_path_buf()));
+    }
+    let mut parents = vec![root.to_path_buf()];
+    for sub in ["uploads/auto", "uploads/ntfs", "uploads/file", "uploads"] {
+        if let Some(p) = join_ci(root, sub) {
+            parents.push(p);
+        }
+    }
+    for parent in parents {
+        let Ok(rd) = std::fs::read_dir(&parent) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let name = e.file_name();
+            let Some(letter) = drive_letter(&name.to_string_lossy()) else {
+                continue;
+            };
+            let dir = e.path();
+            if dir.is_dir() && !out.iter().any(|(l, d)| *l == letter && *d == dir) {
+                out.push((letter, dir));
+            }
+        }
+    }
+    out.sort_by_key(|(l, _)| (*l != 'C', *l));
+    out
+}
+
+/// `base` joined with a relative path (`/` or `\` separated), matching each
+/// component case-insensitively as Windows does (and percent-escaped as
+/// collectors store it). `None` when some component does not exist.
+pub fn join_ci(base: &Path, rel: &str) -> Option<PathBuf> {
+    let mut cur = base.to_path_buf();
+    for part in rel
+        .split(['/', '\\'])
+        .filter(|p| !p.is_empty() && *p != ".")
+    {
+        if part == ".." {
+            return None;
+        }
+        let direct = cur.join(part);
+        if std::fs::symlink_metadata(&direct).is_ok() {
+            cur = direct;
+            continue;
+        }
+        let want = part.to_lowercase();
+        let found = std::fs::read_dir(&cur).ok()?.flatten().find_map(|e| {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            (n.to_lowercase() == want || percent_decode(&n).to_lowercase() == want)
+                .then(|| e.path())
+        })?;
+        cur = found;
+    }
+    Some(cur)
+}
+
+/// Expands the environment variables a Windows configuration uses in image
+/// paths (`%windir%`, `%SystemRoot%`, `%ProgramFiles%`, `%ExchangeInstallPath%`,
+/// `%IIS_BIN%`, ...) to their default values on a standard install. Unknown
+/// variables are left as they are.
+pub fn expand_windows_vars(path: &str, exchange_install: Option<&str>) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(start) = rest.find('%') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('%') else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let var = &after[..end];
+        let value = match var.to_ascii_lowercase().as_str() {
+            "windir" | "systemroot" => Some("C:\\Windows".to_string()),
+            "systemdrive" => Some("C:".to_string()),
+            "programfiles" | "programw6432" => Some("C:\\Program Files".to_string()),
+            "programfiles(x86)" => Some("C:\\Program Files (x86)".to_string()),
+            "commonprogramfiles" => Some("C:\\Program Files\\Common Files".to_string()),
+            "iis_bin" => Some("C:\\Program Files\\IIS Express".to_string()),
+            "exchangeinstallpath" => Some(
+                exchange_install
+                    .unwrap_or("C:\\Program Files\\Microsoft\\Exchange Server\\V15\\")
+                    .to_string(),
+            ),
+            _ => None,
+        };
+        match value {
+            Some(v) => {
+                // `%ExchangeInstallPath%` ends with a backslash and is followed by one in some files.
+                let v = if v.ends_with('\\') && after[end + 1..].starts_with('\\') {
+                    v.trim_end_matches('\\').to_string()
+                } else {
+                    v
+                };
+                out.push_str(&v);
+            }
+            None => {
+                out.push('%');
+                out.push_str(var);
+                out.push('%');
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Finds a Windows path (`C:\Windows\System32\inetsrv\x.dll`, after
+/// [`expand_windows_vars`]) inside `root` using [`windows_drives`]; `None`
+/// when the drive or file is not in the collection.
+pub fn resolve_windows(root: &Path, windows_path: &str) -> Option<PathBuf> {
+    let p = windows_path.trim().trim_matches('"');
+    let (letter, rest) = match p.as_bytes() {
+        [d, b':', ..] if d.is_ascii_alphabetic() => (d.to_ascii_uppercase() as char, &p[2..]),
+        _ => return None,
+    };
+    windows_drives(root)
+        .into_iter()
+        .filter(|(l, _)| *l == letter)
+        .find_map(|(_, dir)| join_ci(&dir, rest))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +226,27 @@ mod tests {
             "/var/www/html/x.php"
         );
         assert_eq!(original_path(Path::new("")), "/");
+    }
+
+    #[test]
+    fn windows_paths_resolve_inside_collections() {
+        let d = tempfile::tempdir().unwrap();
+        let dll = d.path().join("uploads/auto/C%3A/Windows/System32/inetsrv");
+        std::fs::create_dir_all(&dll).unwrap();
+        std::fs::write(dll.join("CacHuri.dll"), b"MZ").unwrap();
+        let got = resolve_windows(
+            d.path(),
+            &expand_windows_vars("%windir%\\system32\\INETSRV\\cachuri.dll", None),
+        )
+        .unwrap();
+        assert!(got.ends_with("CacHuri.dll"));
+        assert!(resolve_windows(d.path(), "D:\\x.dll").is_none());
+        assert!(resolve_windows(d.path(), "C:\\Windows\\..\\x").is_none());
+        assert_eq!(
+            expand_windows_vars("%ExchangeInstallPath%\\Bin\\a.dll", None),
+            "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\Bin\\a.dll"
+        );
+        assert_eq!(expand_windows_vars("%nope%\\a%", None), "%nope%\\a%");
     }
 
     #[test]

@@ -7,11 +7,13 @@
 //!   to the path on the source system (`C%3A/inetpub/...` → `C:\inetpub\...`).
 //! - [`mounts`]: which mount points are pseudo file systems to skip.
 
+pub mod authenticode;
 pub mod db;
 mod error;
 pub mod layout;
 pub mod mounts;
 pub mod read;
+pub mod servers;
 pub mod walk;
 
 pub use error::CollectError;

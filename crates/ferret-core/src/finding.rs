@@ -99,6 +99,10 @@ pub enum Subject {
     File(FileSubject),
     /// An object in a database server's catalog (function, trigger, role, module...).
     DbObject(DbObjectSubject),
+    /// A component a server is configured to load (module, agent, VIB, service DLL...).
+    Component(ComponentSubject),
+    /// A line of a log file (a server's own install log, an event).
+    Event(EventSubject),
 }
 
 impl Subject {
@@ -107,6 +111,8 @@ impl Subject {
         match self {
             Subject::File(f) => &f.path,
             Subject::DbObject(d) => &d.path,
+            Subject::Component(c) => &c.path,
+            Subject::Event(e) => &e.path,
         }
     }
 
@@ -115,6 +121,8 @@ impl Subject {
         match self {
             Subject::File(_) => "file",
             Subject::DbObject(_) => "db_object",
+            Subject::Component(_) => "component",
+            Subject::Event(_) => "event",
         }
     }
 }
@@ -164,6 +172,49 @@ pub struct DbObjectSubject {
     /// Its owner, when the catalog records one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<Escaped>,
+}
+
+/// A server software component.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComponentSubject {
+    /// The implementation file as found on disk (under `--root`) when it was
+    /// found, otherwise the file that declares the component.
+    pub path: Escaped,
+    /// The server that loads it (`iis`, `exchange`, `windows_service`, `esxi`,
+    /// `apache`, `nginx`, `php`, `tomcat`, `redis`, `postgres`).
+    pub server: String,
+    /// What it is (`native_module`, `transport_agent`, `service_dll`, `vib`, ...).
+    pub component: String,
+    /// Its configured name.
+    pub name: Escaped,
+    /// The implementation as declared (image path, type name, script).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub implementation: Option<Escaped>,
+    /// Where it is declared: `file:line`, or `file!key` for hives and archives.
+    pub declared_in: Escaped,
+    /// stock, unknown or suspicious.
+    pub verdict: String,
+    /// SHA-256 of the implementation file, when it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+/// A line or record of a log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventSubject {
+    /// The log file.
+    pub path: Escaped,
+    /// 1-based line number, for text logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// The record id, for record-based logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<u64>,
+    /// The event's own time, when it records one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_time: Option<String>,
+    /// Which log (`esxi shell.log`, a channel name...).
+    pub log: String,
 }
 
 /// Where a piece of evidence came from.

@@ -5,6 +5,7 @@
 //! (`Technique`, `Mitigation`), the grading scales (`Severity`, `Confidence`) and
 //! the escaping every printer applies to attacker-controlled text.
 
+mod component;
 mod dbobject;
 mod escape;
 mod finding;
@@ -12,10 +13,15 @@ mod language;
 mod severity;
 mod technique;
 
+pub use component::{
+    Component, ComponentFacts, ComponentKind, Declaration, ImageSignature, LogTell, PackageStatus,
+    Server,
+};
 pub use dbobject::{DbObject, Engine, ObjectKind, MAX_DEFINITION};
 pub use escape::{escape_bytes, escape_path, escape_str};
 pub use finding::{
-    stable_id, DbObjectSubject, Escaped, Evidence, EvidenceSource, FileSubject, Finding, Subject,
+    stable_id, ComponentSubject, DbObjectSubject, Escaped, EventSubject, Evidence, EvidenceSource,
+    FileSubject, Finding, Subject,
 };
 pub use language::Language;
 pub use severity::{Confidence, ParseSeverityError, Severity};

@@ -518,7 +518,7 @@ fn a_owner_is_root(o: &DbObject) -> bool {
         .is_some_and(|d| d.trim_matches('`').starts_with("root@"))
 }
 
-fn known_good<T: serde::de::DeserializeOwned>(file: &str) -> Result<T, RuleError> {
+pub(crate) fn known_good<T: serde::de::DeserializeOwned>(file: &str) -> Result<T, RuleError> {
     let origin = format!("rules/known-good/{file}");
     let (_, text) = crate::embedded::KNOWN_GOOD
         .iter()

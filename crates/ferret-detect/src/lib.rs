@@ -11,6 +11,7 @@
 //! - [`samples`]: the rule sample tests behind `ferret rules test`.
 
 pub mod allowlist;
+pub mod component_policy;
 pub mod db_policy;
 mod deobfuscate;
 mod error;

@@ -6,6 +6,7 @@
 //! All text that came from the scanned system reaches a printer already
 //! escaped (`ferret_core::Escaped`), so no format can be forged by a file name.
 
+pub mod inventory;
 mod jsonl;
 mod table;
 

@@ -86,6 +86,44 @@ impl<'w> TableSink<'w> {
                     mits.join(" ")
                 )?;
             }
+            Subject::Component(c) => {
+                facts.insert(0, format!("{} {}", c.server, c.component));
+                writeln!(self.out, "{badge} {path}  ({})", facts.join(", "))?;
+                writeln!(self.out, "         {}", f.title)?;
+                let imp = c
+                    .implementation
+                    .as_ref()
+                    .map(|i| format!(" | implementation {i}"))
+                    .unwrap_or_default();
+                writeln!(
+                    self.out,
+                    "         {tech} | {} {}{imp} | declared in {} | mitigations {}",
+                    c.verdict,
+                    c.name,
+                    c.declared_in,
+                    mits.join(" ")
+                )?;
+            }
+            Subject::Event(e) => {
+                facts.insert(0, e.log.clone());
+                writeln!(self.out, "{badge} {path}  ({})", facts.join(", "))?;
+                writeln!(self.out, "         {}", f.title)?;
+                let at = match (e.line, e.record_id) {
+                    (Some(l), _) => format!("line {l}"),
+                    (None, Some(r)) => format!("record {r}"),
+                    _ => "log".into(),
+                };
+                let when = e
+                    .event_time
+                    .as_ref()
+                    .map(|t| format!(" | at {t}"))
+                    .unwrap_or_default();
+                writeln!(
+                    self.out,
+                    "         {tech} | {at}{when} | mitigations {}",
+                    mits.join(" ")
+                )?;
+            }
         }
         for e in &f.evidence {
             let loc = match (e.line, e.offset) {

@@ -540,3 +540,32 @@ fn mysql_backdoors_are_found_exactly_and_nothing_changes() {
     // Created by root, so it runs as root (a low note), and nothing more.
     want("harmless", &["mysql.root_definer"]);
 }
+
+#[test]
+fn passwords_are_never_printed_by_any_engine() {
+    let out = ferret()
+        .args([
+            "audit-db",
+            "postgres://u:hunter2@127.0.0.1:1/x",
+            "mysql://root:hunter2@127.0.0.1:1/x",
+            "redis://:hunter2@127.0.0.1:1",
+            "--connect-timeout",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for shown in [
+        "postgres://u@127.0.0.1:1/x",
+        "mysql://root@127.0.0.1:1/x",
+        "redis://127.0.0.1:1",
+    ] {
+        assert!(all.contains(shown), "{shown} missing from: {all}");
+    }
+    assert!(!all.contains("hunter2"), "{all}");
+}

@@ -2,6 +2,7 @@
 //! an `exec` function. Flags shared by several subcommands live here.
 
 mod audit_db;
+mod inventory;
 mod output;
 mod progress;
 mod rules;
@@ -42,6 +43,28 @@ enum Command {
     /// (unreadable items, refused rule files; results are still written).
     #[command(verbatim_doc_comment)]
     Scan(scan::ScanArgs),
+    /// List every server software component and judge each (T1505.002/.004/.005/.006).
+    ///
+    /// Reads server configuration offline: IIS applicationHost.config and
+    /// web.config (native and managed modules, handlers, ISAPI filters),
+    /// Exchange agents.config, the SYSTEM hive's TermService ServiceDll (every
+    /// ControlSet), ESXi's image database and install logs, Apache LoadModule,
+    /// nginx load_module, PHP extensions and auto_prepend_file (php.ini,
+    /// .user.ini, .htaccess), Tomcat valves, filters and -javaagent, Redis
+    /// loadmodule, PostgreSQL preload libraries. Each component is stock,
+    /// unknown or suspicious, with the reasons: known-good lists under
+    /// rules/known-good/, image location, Authenticode signature, package
+    /// ownership and checksum. `ferret scan` reports the same findings.
+    ///
+    /// Examples:
+    ///   ferret inventory                          # this host
+    ///   ferret inventory --root ./kape-collection # Windows triage collection
+    ///   ferret inventory --root /mnt/esxi --not-stock
+    ///   ferret inventory ./applicationHost.config ./SYSTEM --format jsonl
+    ///
+    /// Exit status: 0 nothing at or above --fail-on, 1 findings, 2 errors.
+    #[command(verbatim_doc_comment)]
+    Inventory(inventory::InventoryArgs),
     /// Audit live database servers, read-only, for server-side persistence (T1505.001).
     ///
     /// Connects in a read-only session with connect and statement timeouts,
@@ -89,6 +112,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Scan(a) => scan::exec(a),
         Command::AuditDb(a) => audit_db::exec(a),
+        Command::Inventory(a) => inventory::exec(a),
         Command::Rules(c) => rules::exec(c),
     }
 }

@@ -88,7 +88,8 @@ impl OutputArgs {
     }
 }
 
-fn refuse_inside(out: &Path, scanned: &[PathBuf]) -> anyhow::Result<()> {
+/// Refuses an output file inside any scanned tree.
+pub fn refuse_inside(out: &Path, scanned: &[PathBuf]) -> anyhow::Result<()> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

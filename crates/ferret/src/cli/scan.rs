@@ -70,6 +70,12 @@ pub struct ScanArgs {
     /// Host name put on findings (default: this host, or the --root folder's name).
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
+    /// Do not read server configuration (IIS, Exchange, TermService, ESXi,
+    /// Apache, nginx, PHP, Tomcat, Redis, PostgreSQL) for rogue components.
+    /// By default it is read with --root, or on this host when no PATH is given,
+    /// and the web roots it names are scanned too.
+    #[arg(long)]
+    pub no_components: bool,
     /// List every skipped item (symlinks, FIFOs, too large) on standard error.
     #[arg(long, short = 'v')]
     pub verbose: bool,
@@ -84,7 +90,24 @@ enum Msg {
 }
 
 pub fn exec(args: ScanArgs) -> anyhow::Result<Outcome> {
-    let roots = plan_roots(&args)?;
+    let host = host_name(&args);
+    let now = now_rfc3339();
+    // Server components first: their configuration names the web roots.
+    let system_root = match (&args.root, args.paths.is_empty()) {
+        _ if args.no_components => None,
+        (Some(r), _) => Some(r.clone()),
+        (None, true) => Some(PathBuf::from("/")),
+        (None, false) => None,
+    };
+    let inventory = match &system_root {
+        Some(r) if r.is_dir() => Some(super::inventory::inventory(r, &[], &host, &now)?),
+        _ => None,
+    };
+    let mut roots = plan_roots(
+        &args,
+        inventory.as_ref().map(|i| &i.discovered.web_roots[..]),
+    )?;
+    roots.dedup();
     let config = WebshellConfig {
         user_yara: args.yara.clone(),
         allowlists: args.allowlist.clone(),
@@ -129,16 +152,29 @@ pub fn exec(args: ScanArgs) -> anyhow::Result<Outcome> {
             collection: args.root.clone(),
         },
     )?;
-    let ctx = ScanContext {
-        host: host_name(&args),
-        time: rfc3339(SystemTime::now()),
-    };
+    let ctx = ScanContext { host, time: now };
     let max_size = args.max_size.saturating_mul(1 << 20);
     let min: Severity = args.output.min_severity.into();
     let fail_on: Severity = args.output.fail_on.into();
     let started = std::time::Instant::now();
     let (tx, rx) = crossbeam_channel::bounded::<Msg>(1024);
     let (mut reported, mut failing) = (0u64, false);
+    if let Some(inv) = &inventory {
+        for e in &inv.discovered.errors {
+            progress.println(&format!("ferret: {}", escape_str(&e.to_string())));
+            Counters::bump(&counters.errors);
+        }
+        for e in &inv.setup_errors {
+            progress.println(&format!("ferret: {}", escape_str(e)));
+        }
+        for f in inv.findings.iter().chain(&inv.log_findings) {
+            if f.severity >= min {
+                reported += 1;
+                failing |= f.severity >= fail_on;
+                sink.finding(f)?;
+            }
+        }
+    }
     // Source → transform → sink: the walker lists entries into a channel;
     // each worker thread owns one scanner (yara-x scanners stay on the
     // thread that made them) and reads, judges and sends findings to this
@@ -292,8 +328,9 @@ fn visit(
     }
 }
 
-/// The trees to walk, as the user will see them in findings.
-fn plan_roots(args: &ScanArgs) -> anyhow::Result<Vec<PathBuf>> {
+/// The trees to walk, as the user will see them in findings. Web roots named
+/// by server configuration join the usual ones on a live host.
+fn plan_roots(args: &ScanArgs, configured: Option<&[PathBuf]>) -> anyhow::Result<Vec<PathBuf>> {
     match (&args.root, args.paths.is_empty()) {
         (Some(root), true) => {
             anyhow::ensure!(root.is_dir(), "--root {}: not a directory", root.display());
@@ -306,11 +343,16 @@ fn plan_roots(args: &ScanArgs) -> anyhow::Result<Vec<PathBuf>> {
             .collect()),
         (None, false) => Ok(args.paths.clone()),
         (None, true) => {
-            let found: Vec<PathBuf> = WEB_ROOTS
+            let mut found: Vec<PathBuf> = WEB_ROOTS
                 .iter()
                 .map(|r| Path::new("/").join(r))
                 .filter(|p| p.is_dir())
                 .collect();
+            for w in configured.unwrap_or_default() {
+                if !found.iter().any(|f| w.starts_with(f)) {
+                    found.push(w.clone());
+                }
+            }
             anyhow::ensure!(
                 !found.is_empty(),
                 "no PATH given and none of the usual web roots exists here; name what to scan, e.g. `ferret scan /var/www`"
@@ -325,10 +367,15 @@ fn strip_root(p: &Path) -> &Path {
 }
 
 fn host_name(args: &ScanArgs) -> String {
-    if let Some(h) = &args.host {
-        return h.clone();
+    host_for(args.host.as_deref(), args.root.as_deref())
+}
+
+/// The host name for findings: as given, else the --root folder's name, else this host's.
+pub fn host_for(host: Option<&str>, root: Option<&Path>) -> String {
+    if let Some(h) = host {
+        return h.to_string();
     }
-    if let Some(root) = &args.root {
+    if let Some(root) = root {
         if let Some(n) = std::fs::canonicalize(root)
             .ok()
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
@@ -337,6 +384,11 @@ fn host_name(args: &ScanArgs) -> String {
         }
     }
     gethostname::gethostname().to_string_lossy().into_owned()
+}
+
+/// Now, as RFC 3339 (UTC, seconds).
+pub fn now_rfc3339() -> String {
+    rfc3339(SystemTime::now())
 }
 
 fn rfc3339(t: SystemTime) -> String {

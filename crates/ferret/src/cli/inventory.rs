@@ -1,0 +1,279 @@
+//! `ferret inventory`: every server software component found, with its
+//! verdict; and the shared step that turns a root's components into findings
+//! for `ferret scan`.
+
+use super::output::OutputArgs;
+use super::Outcome;
+use anyhow::Context as _;
+use clap::Args;
+use ferret_collect::servers::{self, facts::FactGatherer, Discovered};
+use ferret_core::{escape_path, escape_str, Component, ComponentFacts, Escaped, Finding, Severity};
+use ferret_detect::component_policy::{declared_in, ComponentPolicy, Judgement};
+use ferret_report::inventory::{ComponentRecord, ReasonRecord};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Args)]
+pub struct InventoryArgs {
+    /// Configuration files to read (applicationHost.config, web.config,
+    /// agents.config, a SYSTEM hive, a VIB descriptor or imgdb.tgz, an ESXi
+    /// log, Apache/nginx/PHP/Tomcat/Redis/PostgreSQL configuration) or
+    /// directories to search as system roots. Without any, the whole --root
+    /// (or this host's /) is searched in the standard locations.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Treat DIR as a mounted disk image or a triage collection (KAPE `C/`,
+    /// Velociraptor `C%3A/`, an ESXi or Linux file system copy).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// List only components that are not stock.
+    #[arg(long)]
+    pub not_stock: bool,
+    /// Host name put on findings (default: this host, or the --root folder's name).
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What inventory found under one root.
+pub struct Inventory {
+    /// Every component with its facts and verdict.
+    pub rows: Vec<(Component, ComponentFacts, Judgement)>,
+    /// Findings about components, at any severity from low.
+    pub findings: Vec<Finding>,
+    /// Findings from install logs (not about one component).
+    pub log_findings: Vec<Finding>,
+    /// What the sources found (web roots, files read, errors).
+    pub discovered: Discovered,
+    /// Problems loading the package database or trusted roots.
+    pub setup_errors: Vec<String>,
+}
+
+/// Discovers and judges every component under `root` (and in `paths`).
+pub fn inventory(
+    root: &Path,
+    paths: &[PathBuf],
+    host: &str,
+    time: &str,
+) -> anyhow::Result<Inventory> {
+    let policy = ComponentPolicy::load().context("loading the known-good lists")?;
+    let mut discovered = servers::discover(root, paths);
+    let pem: String = ferret_detect::embedded::KNOWN_GOOD_PEM
+        .iter()
+        .map(|(_, t)| *t)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (gatherer, setup) = FactGatherer::new(root, &pem);
+    let components = std::mem::take(&mut discovered.components);
+    let mut rows = Vec::with_capacity(components.len());
+    let mut findings = Vec::new();
+    for mut c in components {
+        if let Some(orig) = c
+            .resolved
+            .as_deref()
+            .and_then(|r| servers::facts::original_unix_path(root, r))
+        {
+            if !matches!(
+                c.server,
+                ferret_core::Server::Iis
+                    | ferret_core::Server::Exchange
+                    | ferret_core::Server::WindowsService
+            ) {
+                c.attrs.entry("original_path".into()).or_insert(orig);
+            }
+        }
+        let facts = gatherer.facts(&c);
+        let j = policy.judge(&c, &facts);
+        if let Some(f) = policy.finding(&c, &facts, &j, host, time) {
+            findings.push(f);
+        }
+        rows.push((c, facts, j));
+    }
+    let log_findings = discovered
+        .tells
+        .iter()
+        .map(|t| policy.tell_finding(t, host, time))
+        .collect();
+    Ok(Inventory {
+        rows,
+        findings,
+        log_findings,
+        discovered,
+        setup_errors: setup.iter().map(|e| e.to_string()).collect(),
+    })
+}
+
+/// The record a printer shows for one component.
+pub fn record(
+    c: &Component,
+    facts: &ComponentFacts,
+    j: &Judgement,
+    finding: Option<Finding>,
+) -> ComponentRecord {
+    ComponentRecord {
+        record: "component",
+        server: c.server.as_str(),
+        component: c.kind.as_str(),
+        name: Escaped::from_text(&c.name),
+        implementation: c.implementation.as_deref().map(Escaped::from_text),
+        resolved: c.resolved.as_deref().map(Escaped::from_path),
+        declared_in: Escaped::from_text(&declared_in(c)),
+        verdict: j.verdict.as_str(),
+        score: j.score,
+        reasons: j
+            .reasons
+            .iter()
+            .map(|r| ReasonRecord {
+                rule: r.rule.to_string(),
+                score: r.score,
+                detail: Escaped::from_text(&r.detail),
+            })
+            .collect(),
+        attrs: c
+            .attrs
+            .iter()
+            .map(|(k, v)| (k.clone(), Escaped::from_text(v)))
+            .collect(),
+        sha256: facts.sha256.clone(),
+        finding,
+    }
+}
+
+pub fn exec(args: InventoryArgs) -> anyhow::Result<Outcome> {
+    let root = match &args.root {
+        Some(r) => {
+            anyhow::ensure!(r.is_dir(), "--root {}: not a directory", r.display());
+            r.clone()
+        }
+        None => PathBuf::from("/"),
+    };
+    let paths: Vec<PathBuf> = match &args.root {
+        Some(r) => args
+            .paths
+            .iter()
+            .map(|p| {
+                if p.exists() {
+                    p.clone()
+                } else {
+                    r.join(p.strip_prefix("/").unwrap_or(p))
+                }
+            })
+            .collect(),
+        None => args.paths.clone(),
+    };
+    for p in &paths {
+        anyhow::ensure!(
+            std::fs::symlink_metadata(p).is_ok(),
+            "{}: no such file or directory",
+            p.display()
+        );
+    }
+    let host = super::scan::host_for(args.host.as_deref(), args.root.as_deref());
+    let time = super::scan::now_rfc3339();
+    let started = std::time::Instant::now();
+    let inv = inventory(&root, &paths, &host, &time)?;
+    let min: Severity = args.output.min_severity.into();
+    let fail_on: Severity = args.output.fail_on.into();
+    let mut scanned = paths.clone();
+    scanned.push(root.clone());
+    let mut rows: Vec<ComponentRecord> = Vec::new();
+    let mut by_id = std::collections::HashMap::new();
+    for f in &inv.findings {
+        by_id.insert(f.id.clone(), f.clone());
+    }
+    let policy_findings: Vec<&Finding> = inv
+        .findings
+        .iter()
+        .chain(&inv.log_findings)
+        .filter(|f| f.severity >= min)
+        .collect();
+    let failing = inv
+        .findings
+        .iter()
+        .chain(&inv.log_findings)
+        .any(|f| f.severity >= fail_on);
+    for (c, facts, j) in &inv.rows {
+        if args.not_stock && j.verdict == ferret_detect::component_policy::Verdict::Stock {
+            continue;
+        }
+        let finding = inv
+            .findings
+            .iter()
+            .find(|f| matches!(&f.subject, ferret_core::Subject::Component(s) if s.declared_in.as_str() == escape_str(&declared_in(c)) && s.name.as_str() == escape_str(&c.name)))
+            .filter(|f| f.severity >= min)
+            .cloned();
+        rows.push(record(c, facts, j, finding));
+    }
+    rows.sort_by(|a, b| a.server.cmp(b.server));
+    let stdout_color = args.output.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let mut out: Box<dyn Write> = match &args.output.output {
+        Some(p) => {
+            super::output::refuse_inside(p, &scanned)?;
+            Box::new(std::io::BufWriter::new(
+                std::fs::File::create(p)
+                    .with_context(|| format!("creating --output {}", p.display()))?,
+            ))
+        }
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    match args.output.format {
+        super::output::FormatArg::Jsonl => {
+            let others: Vec<Finding> = inv
+                .log_findings
+                .iter()
+                .filter(|f| f.severity >= min)
+                .cloned()
+                .collect();
+            ferret_report::inventory::write_jsonl(&mut out, &rows, &others)?;
+        }
+        super::output::FormatArg::Table => {
+            ferret_report::inventory::write_table(&mut out, &rows, stdout_color)?;
+            if !policy_findings.is_empty() {
+                writeln!(out, "\nFindings:")?;
+                let mut sink = ferret_report::Format::Table.sink(Box::new(&mut out), stdout_color);
+                for f in &policy_findings {
+                    sink.finding(f)?;
+                }
+                sink.finish()?;
+            }
+        }
+    }
+    out.flush()?;
+    let errors = inv.discovered.errors.len() + inv.setup_errors.len();
+    for e in &inv.discovered.errors {
+        eprintln!("ferret: {}", escape_str(&e.to_string()));
+    }
+    for e in &inv.setup_errors {
+        eprintln!("ferret: {}", escape_str(e));
+    }
+    if !args.output.quiet {
+        let count = |v| inv.rows.iter().filter(|(_, _, j)| j.verdict == v).count();
+        use ferret_detect::component_policy::Verdict;
+        eprintln!(
+            "ferret: {} components ({} stock, {} unknown, {} suspicious) from {} configuration files in {:.2}s; {} findings at or above {}; {} web roots; {} errors",
+            inv.rows.len(),
+            count(Verdict::Stock),
+            count(Verdict::Unknown),
+            count(Verdict::Suspicious),
+            inv.discovered.files_read.len(),
+            started.elapsed().as_secs_f64(),
+            policy_findings.len(),
+            min,
+            inv.discovered.web_roots.len(),
+            errors
+        );
+        for w in &inv.discovered.web_roots {
+            eprintln!("ferret: web root {}", escape_path(w));
+        }
+    }
+    Ok(if errors > 0 {
+        Outcome::Errors
+    } else if failing {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
