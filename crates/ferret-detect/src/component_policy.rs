@@ -896,7 +896,7 @@ impl ComponentPolicy {
                 } else if server_wide {
                     r.add(
                         "tomcat.foreign_server_component",
-                        40,
+                        50,
                         format!(
                             "{} {class} is loaded for every application on the server",
                             c.kind.as_str()

@@ -4,6 +4,7 @@ mod util;
 
 mod audit_db;
 mod golden;
+mod inventory;
 mod rules;
 mod scan;
 mod scan_bad_input;
