@@ -110,6 +110,51 @@ fn stock(a: &Path) -> tempfile::TempDir {
     ] {
         std::fs::create_dir_all(r.join(d)).unwrap();
     }
+    // What Debian's maintainer scripts set up: the default modules and site
+    // enabled, php.ini copied from the template, extensions enabled in conf.d.
+    for m in [
+        "mpm_event",
+        "authz_core",
+        "authz_host",
+        "alias",
+        "dir",
+        "mime",
+        "setenvif",
+        "status",
+        "php8.2",
+    ] {
+        for ext in ["load", "conf"] {
+            let target = format!("../mods-available/{m}.{ext}");
+            if r.join("etc/apache2/mods-available")
+                .join(format!("{m}.{ext}"))
+                .exists()
+            {
+                std::os::unix::fs::symlink(
+                    &target,
+                    r.join(format!("etc/apache2/mods-enabled/{m}.{ext}")),
+                )
+                .unwrap();
+            }
+        }
+    }
+    std::fs::create_dir_all(r.join("etc/apache2/sites-enabled")).unwrap();
+    std::os::unix::fs::symlink(
+        "../sites-available/000-default.conf",
+        r.join("etc/apache2/sites-enabled/000-default.conf"),
+    )
+    .unwrap();
+    for sapi in ["apache2", "fpm"] {
+        let ini = std::fs::read(a.join("linux/usr/lib/php/8.2/php.ini-production")).unwrap();
+        write(r, &format!("etc/php/8.2/{sapi}/php.ini"), &ini);
+        std::fs::create_dir_all(r.join(format!("etc/php/8.2/{sapi}/conf.d"))).unwrap();
+        for (n, e) in [("10", "pdo"), ("20", "mysqli"), ("20", "posix")] {
+            std::os::unix::fs::symlink(
+                format!("/etc/php/8.2/mods-available/{e}.ini"),
+                r.join(format!("etc/php/8.2/{sapi}/conf.d/{n}-{e}.ini")),
+            )
+            .unwrap();
+        }
+    }
     t
 }
 
@@ -185,7 +230,15 @@ fn stock_collection_is_clean_and_each_plant_is_found() {
         "stock findings: {:#?}",
         medium_or_above(&run.findings)
     );
-    for server in ["iis", "exchange", "windows_service", "esxi", "tomcat"] {
+    for server in [
+        "iis",
+        "exchange",
+        "windows_service",
+        "esxi",
+        "apache",
+        "php",
+        "tomcat",
+    ] {
         assert!(
             count(server) > 0,
             "no {server} components found; stderr: {}",
