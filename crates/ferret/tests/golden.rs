@@ -58,3 +58,58 @@ fn jsonl_golden() {
     lines.sort();
     golden("webroot.jsonl", &(lines.join("\n") + "\n"));
 }
+
+/// The example triage collection: web shells and rogue components together.
+#[test]
+fn triage_scan_golden() {
+    let out = ferret()
+        .current_dir(repo())
+        .args([
+            "scan",
+            "--root",
+            "examples/triage",
+            "--format",
+            "jsonl",
+            "-q",
+            "--host",
+            "golden",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let mut lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["time"] = "TIME".into();
+            if v["subject"]["kind"] == "file" {
+                v["subject"]["mtime"] = "MTIME".into();
+            }
+            serde_json::to_string(&v).unwrap()
+        })
+        .collect();
+    lines.sort();
+    golden("triage.jsonl", &(lines.join("\n") + "\n"));
+}
+
+#[test]
+fn triage_inventory_golden() {
+    let out = ferret()
+        .current_dir(repo())
+        .args([
+            "inventory",
+            "--root",
+            "examples/triage",
+            "-q",
+            "--host",
+            "golden",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    golden(
+        "triage.inventory.txt",
+        &String::from_utf8(out.stdout).unwrap(),
+    );
+}

