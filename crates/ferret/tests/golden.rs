@@ -46,17 +46,7 @@ fn table_golden() {
 
 #[test]
 fn jsonl_golden() {
-    let mut lines: Vec<String> = run("jsonl")
-        .lines()
-        .map(|l| {
-            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v["time"] = "TIME".into();
-            v["subject"]["mtime"] = "MTIME".into();
-            serde_json::to_string(&v).unwrap()
-        })
-        .collect();
-    lines.sort();
-    golden("webroot.jsonl", &(lines.join("\n") + "\n"));
+    golden("webroot.jsonl", &normalized_jsonl(&run("jsonl")));
 }
 
 /// The example triage collection: web shells and rogue components together.
@@ -77,20 +67,10 @@ fn triage_scan_golden() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let mut lines: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v["time"] = "TIME".into();
-            if v["subject"]["kind"] == "file" {
-                v["subject"]["mtime"] = "MTIME".into();
-            }
-            serde_json::to_string(&v).unwrap()
-        })
-        .collect();
-    lines.sort();
-    golden("triage.jsonl", &(lines.join("\n") + "\n"));
+    golden(
+        "triage.jsonl",
+        &normalized_jsonl(&String::from_utf8(out.stdout).unwrap()),
+    );
 }
 
 #[test]
@@ -112,4 +92,21 @@ fn triage_inventory_golden() {
         "triage.inventory.txt",
         &String::from_utf8(out.stdout).unwrap(),
     );
+}
+
+/// JSON lines with the volatile values (time, file mtime) replaced, sorted.
+fn normalized_jsonl(text: &str) -> String {
+    let mut lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["time"] = "TIME".into();
+            if v["subject"]["kind"] == "file" {
+                v["subject"]["mtime"] = "MTIME".into();
+            }
+            serde_json::to_string(&v).unwrap()
+        })
+        .collect();
+    lines.sort();
+    lines.join("\n") + "\n"
 }
