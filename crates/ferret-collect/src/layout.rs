@@ -199,6 +199,93 @@ pub fn resolve_windows(root: &Path, windows_path: &str) -> Option<PathBuf> {
         .find_map(|(_, dir)| join_ci(&dir, rest))
 }
 
+/// A path of the examined system resolved inside the examined root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InRoot {
+    /// The path under the root, with no symbolic link left on the way.
+    pub path: PathBuf,
+    /// Whether a `..` tried to climb above the root (it was held at the root,
+    /// as the kernel holds `/..` at `/`).
+    pub climbed_above_root: bool,
+    /// Whether every component on the way existed.
+    pub exists: bool,
+}
+
+/// Why a path could not be resolved inside the root.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    /// More symbolic links than the caller allows: a loop, most likely.
+    #[error("more than {0} symbolic links (loop?)")]
+    TooManyLinks(usize),
+    /// A symbolic link that could not be read.
+    #[error("{path}: {message}")]
+    Link {
+        /// The link.
+        path: String,
+        /// What the OS said.
+        message: String,
+    },
+}
+
+/// Resolves `sys`, a path on the examined system (absolute or relative to its
+/// `/`), under `root` as if `root` were `/`: every symbolic link on the way is
+/// read and followed inside `root` (an absolute target `/etc/x` is
+/// `root/etc/x`), so the result holds no link that could lead out of `root`.
+/// Missing components are kept as written (the result may not exist). At
+/// most `max_links` links are followed.
+pub fn resolve_in_root(root: &Path, sys: &str, max_links: usize) -> Result<InRoot, ResolveError> {
+    fn parts(p: &Path) -> impl DoubleEndedIterator<Item = std::ffi::OsString> + '_ {
+        p.components().filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_os_string()),
+            Component::ParentDir => Some("..".into()),
+            _ => None,
+        })
+    }
+    // Components still to walk, next one last.
+    let mut todo: Vec<std::ffi::OsString> = parts(Path::new(sys)).rev().collect();
+    let mut cur = root.to_path_buf();
+    let (mut depth, mut links, mut climbed, mut exists) = (0usize, 0usize, false, true);
+    while let Some(part) = todo.pop() {
+        if part == ".." {
+            if depth == 0 {
+                climbed = true;
+            } else {
+                cur.pop();
+                depth -= 1;
+            }
+            continue;
+        }
+        let next = cur.join(&part);
+        match std::fs::symlink_metadata(&next) {
+            Ok(m) if m.file_type().is_symlink() => {
+                links += 1;
+                if links > max_links {
+                    return Err(ResolveError::TooManyLinks(max_links));
+                }
+                let target = std::fs::read_link(&next).map_err(|e| ResolveError::Link {
+                    path: next.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                if target.is_absolute() {
+                    cur = root.to_path_buf();
+                    depth = 0;
+                }
+                todo.extend(parts(&target).rev());
+            }
+            found => {
+                exists &= found.is_ok();
+                cur = next;
+                depth += 1;
+            }
+        }
+    }
+    Ok(InRoot {
+        path: cur,
+        climbed_above_root: climbed,
+        exists,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,6 +334,27 @@ mod tests {
             "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\Bin\\a.dll"
         );
         assert_eq!(expand_windows_vars("%nope%\\a%", None), "%nope%\\a%");
+    }
+
+    #[test]
+    fn resolution_stays_inside_the_root() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        std::fs::create_dir_all(r.join("etc/real")).unwrap();
+        std::os::unix::fs::symlink("/etc/real", r.join("etc/abs")).unwrap();
+        std::os::unix::fs::symlink("../../../../etc", r.join("etc/up")).unwrap();
+        std::os::unix::fs::symlink("loop", r.join("loop")).unwrap();
+        let got = resolve_in_root(r, "/etc/abs/x.conf", 40).unwrap();
+        assert_eq!(got.path, r.join("etc/real/x.conf"));
+        assert!(!got.climbed_above_root && !got.exists);
+        assert!(resolve_in_root(r, "/etc/abs", 40).unwrap().exists);
+        let up = resolve_in_root(r, "etc/up/real", 40).unwrap();
+        assert_eq!(up.path, r.join("etc/real"));
+        assert!(up.climbed_above_root);
+        assert_eq!(
+            resolve_in_root(r, "/loop/x", 5),
+            Err(ResolveError::TooManyLinks(5))
+        );
     }
 
     #[test]

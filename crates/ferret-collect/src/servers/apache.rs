@@ -42,8 +42,7 @@
 use super::{read_config, Discovered};
 use crate::CollectError;
 use ferret_core::{Component, ComponentKind, Declaration, Server};
-use std::collections::{HashMap, VecDeque};
-use std::ffi::OsString;
+use std::collections::HashMap;
 use std::path::{Component as PathComponent, Path, PathBuf};
 
 /// Main configuration files looked for, relative to root.
@@ -835,66 +834,13 @@ pub(crate) fn parent_sys(sys: &str) -> String {
     }
 }
 
-/// Resolves a path on the examined system to the real path under `root`,
-/// following symlinks inside root (an absolute link target `/x` is `root/x`,
-/// `..` never leaves root). Missing components are kept as written. `None`
-/// after too many symlinks (a loop).
+/// Resolves a path on the examined system to the real path under `root`
+/// ([`crate::layout::resolve_in_root`]; `..` is held at the root). `None`
+/// after too many symlinks (a loop) or an unreadable link.
 pub(crate) fn resolve_in_root(root: &Path, sys: &str) -> Option<PathBuf> {
-    let mut pending: VecDeque<OsString> = Path::new(sys)
-        .components()
-        .filter_map(|c| match c {
-            PathComponent::Normal(s) => Some(s.to_os_string()),
-            PathComponent::ParentDir => Some(OsString::from("..")),
-            _ => None,
-        })
-        .collect();
-    let mut cur: Vec<OsString> = Vec::new();
-    let mut hops = 0;
-    let mut missing = false;
-    while let Some(c) = pending.pop_front() {
-        if c == ".." {
-            cur.pop();
-            continue;
-        }
-        cur.push(c);
-        if missing {
-            continue;
-        }
-        let p = join_parts(root, &cur);
-        match std::fs::symlink_metadata(&p) {
-            Ok(m) if m.file_type().is_symlink() => {
-                hops += 1;
-                if hops > MAX_SYMLINK_HOPS {
-                    return None;
-                }
-                let target = std::fs::read_link(&p).ok()?;
-                cur.pop();
-                if target.is_absolute() {
-                    cur.clear();
-                }
-                let parts: Vec<OsString> = target
-                    .components()
-                    .filter_map(|c| match c {
-                        PathComponent::Normal(s) => Some(s.to_os_string()),
-                        PathComponent::ParentDir => Some(OsString::from("..")),
-                        _ => None,
-                    })
-                    .collect();
-                for part in parts.into_iter().rev() {
-                    pending.push_front(part);
-                }
-            }
-            Ok(_) => {}
-            Err(_) => missing = true,
-        }
-    }
-    Some(join_parts(root, &cur))
-}
-
-fn join_parts(root: &Path, parts: &[OsString]) -> PathBuf {
-    let mut p = root.to_path_buf();
-    p.extend(parts);
-    p
+    crate::layout::resolve_in_root(root, sys, MAX_SYMLINK_HOPS)
+        .ok()
+        .map(|r| r.path)
 }
 
 /// Whether a path has glob characters.

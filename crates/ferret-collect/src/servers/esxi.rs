@@ -50,7 +50,7 @@ use ferret_core::{Component, ComponentKind, Declaration, LogTell, Server};
 use flate2::read::MultiGzDecoder;
 use std::collections::HashSet;
 use std::io::Read;
-use std::path::{Component as PathPart, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// Most bytes an `imgdb.tgz` (or VIB payload) may decompress to.
 pub const MAX_ARCHIVE_DECOMPRESSED: u64 = 256 * 1024 * 1024;
@@ -891,52 +891,13 @@ fn root_element_name(bytes: &[u8]) -> Option<String> {
 }
 
 /// `root/rel` with every symbolic link on the way resolved inside `root`
-/// (an absolute target is taken relative to `root`; `..` never leaves it).
-/// `None` when a component is missing or the links loop.
+/// ([`crate::layout::resolve_in_root`]; `..` never leaves it). `None` when the
+/// result does not exist or the links loop.
 fn resolve_in_root(root: &Path, rel: &str) -> Option<PathBuf> {
-    let mut todo: Vec<String> = rel.split('/').rev().map(String::from).collect();
-    let mut cur = root.to_path_buf();
-    let mut depth = 0usize;
-    let mut hops = 0usize;
-    while let Some(part) = todo.pop() {
-        match part.as_str() {
-            "" | "." => continue,
-            ".." => {
-                if depth > 0 {
-                    cur.pop();
-                    depth -= 1;
-                }
-                continue;
-            }
-            _ => {}
-        }
-        let next = cur.join(&part);
-        let meta = std::fs::symlink_metadata(&next).ok()?;
-        if meta.file_type().is_symlink() {
-            hops += 1;
-            if hops > MAX_LINK_HOPS {
-                return None;
-            }
-            let target = std::fs::read_link(&next).ok()?;
-            if target.is_absolute() {
-                cur = root.to_path_buf();
-                depth = 0;
-            }
-            let parts: Vec<String> = target
-                .components()
-                .filter_map(|c| match c {
-                    PathPart::Normal(s) => Some(s.to_string_lossy().into_owned()),
-                    PathPart::ParentDir => Some("..".into()),
-                    _ => None,
-                })
-                .collect();
-            todo.extend(parts.into_iter().rev());
-        } else {
-            cur = next;
-            depth += 1;
-        }
-    }
-    Some(cur)
+    crate::layout::resolve_in_root(root, rel, MAX_LINK_HOPS)
+        .ok()
+        .filter(|r| r.exists)
+        .map(|r| r.path)
 }
 
 /// Names in a directory under the root (resolved inside it), sorted; a

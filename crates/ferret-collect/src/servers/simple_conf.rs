@@ -25,7 +25,7 @@ use super::{read_config, Discovered};
 use crate::CollectError;
 use ferret_core::{Component, ComponentKind, Declaration, Server};
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Component as PathPart, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// Deepest include nesting followed.
 pub const MAX_INCLUDE_DEPTH: usize = 16;
@@ -793,64 +793,17 @@ fn source_path(root: &Path, from: &Path, p: &str) -> Result<String, String> {
 const MAX_SYMLINKS: usize = 40;
 
 /// Resolves `source` (a path on the examined system) under `root` as if
-/// `root` were `/`: every symbolic link on the way is read and followed
-/// inside `root` (an absolute target `/etc/x` → `root/etc/x`), so the result
-/// holds no symbolic link that could lead out of `root`. `..` that would
+/// `root` were `/` ([`crate::layout::resolve_in_root`]). `..` that would
 /// climb above the root, and link loops, are errors. Missing components are
 /// kept as they are (the result may not exist).
 pub(crate) fn resolve_in_root(root: &Path, source: &str) -> Result<PathBuf, String> {
-    use std::ffi::OsString;
-    let mut pending: std::collections::VecDeque<OsString> = std::collections::VecDeque::new();
-    let push_parts = |pending: &mut std::collections::VecDeque<OsString>, p: &Path| {
-        let parts: Vec<OsString> = p
-            .components()
-            .filter_map(|c| match c {
-                PathPart::Normal(s) => Some(s.to_os_string()),
-                PathPart::ParentDir => Some(OsString::from("..")),
-                _ => None,
-            })
-            .collect();
-        for part in parts.into_iter().rev() {
-            pending.push_front(part);
-        }
-    };
-    push_parts(&mut pending, Path::new(source));
-    let mut cur = root.to_path_buf();
-    let mut depth = 0usize;
-    let mut links = 0usize;
-    while let Some(part) = pending.pop_front() {
-        if part == ".." {
-            if depth == 0 {
-                return Err(format!("{source}: climbs above the root"));
-            }
-            cur.pop();
-            depth -= 1;
-            continue;
-        }
-        let next = cur.join(&part);
-        match std::fs::symlink_metadata(&next) {
-            Ok(m) if m.file_type().is_symlink() => {
-                links += 1;
-                if links > MAX_SYMLINKS {
-                    return Err(format!(
-                        "{source}: more than {MAX_SYMLINKS} symbolic links (loop?)"
-                    ));
-                }
-                let target =
-                    std::fs::read_link(&next).map_err(|e| format!("{}: {e}", next.display()))?;
-                if target.is_absolute() {
-                    cur = root.to_path_buf();
-                    depth = 0;
-                }
-                push_parts(&mut pending, &target);
-            }
-            _ => {
-                cur = next;
-                depth += 1;
-            }
-        }
+    use crate::layout::ResolveError;
+    match crate::layout::resolve_in_root(root, source, MAX_SYMLINKS) {
+        Ok(r) if r.climbed_above_root => Err(format!("{source}: climbs above the root")),
+        Ok(r) => Ok(r.path),
+        Err(e @ ResolveError::TooManyLinks(_)) => Err(format!("{source}: {e}")),
+        Err(e) => Err(e.to_string()),
     }
-    Ok(cur)
 }
 
 #[cfg(test)]

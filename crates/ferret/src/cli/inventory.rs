@@ -36,18 +36,38 @@ pub struct InventoryArgs {
     pub output: OutputArgs,
 }
 
+/// One judged component.
+pub struct Row {
+    /// The component as the sources found it.
+    pub component: Component,
+    /// What is known of its implementation file.
+    pub facts: ComponentFacts,
+    /// The verdict and its reasons.
+    pub judgement: Judgement,
+    /// The finding it earned (score at low or above), if any.
+    pub finding: Option<Finding>,
+}
+
 /// What inventory found under one root.
 pub struct Inventory {
-    /// Every component with its facts and verdict.
-    pub rows: Vec<(Component, ComponentFacts, Judgement)>,
-    /// Findings about components, at any severity from low.
-    pub findings: Vec<Finding>,
+    /// Every component with its facts, verdict and finding.
+    pub rows: Vec<Row>,
     /// Findings from install logs (not about one component).
     pub log_findings: Vec<Finding>,
     /// What the sources found (web roots, files read, errors).
     pub discovered: Discovered,
     /// Problems loading the package database or trusted roots.
     pub setup_errors: Vec<String>,
+}
+
+impl Inventory {
+    /// Every finding: the components' first, then the install logs'.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.rows
+            .iter()
+            .filter_map(|r| r.finding.as_ref())
+            .chain(&self.log_findings)
+    }
 }
 
 /// Discovers and judges every component under `root` (and in `paths`).
@@ -67,7 +87,6 @@ pub fn inventory(
     let (gatherer, setup) = FactGatherer::new(root, &pem);
     let components = std::mem::take(&mut discovered.components);
     let mut rows = Vec::with_capacity(components.len());
-    let mut findings = Vec::new();
     for mut c in components {
         if let Some(orig) = c
             .resolved
@@ -84,11 +103,14 @@ pub fn inventory(
             }
         }
         let facts = gatherer.facts(&c);
-        let j = policy.judge(&c, &facts);
-        if let Some(f) = policy.finding(&c, &facts, &j, host, time) {
-            findings.push(f);
-        }
-        rows.push((c, facts, j));
+        let judgement = policy.judge(&c, &facts);
+        let finding = policy.finding(&c, &facts, &judgement, host, time);
+        rows.push(Row {
+            component: c,
+            facts,
+            judgement,
+            finding,
+        });
     }
     let log_findings = discovered
         .tells
@@ -97,7 +119,6 @@ pub fn inventory(
         .collect();
     Ok(Inventory {
         rows,
-        findings,
         log_findings,
         discovered,
         setup_errors: setup.iter().map(|e| e.to_string()).collect(),
@@ -178,32 +199,15 @@ pub fn exec(args: InventoryArgs) -> anyhow::Result<Outcome> {
     let mut scanned = paths.clone();
     scanned.push(root.clone());
     let mut rows: Vec<ComponentRecord> = Vec::new();
-    let mut by_id = std::collections::HashMap::new();
-    for f in &inv.findings {
-        by_id.insert(f.id.clone(), f.clone());
-    }
-    let policy_findings: Vec<&Finding> = inv
-        .findings
-        .iter()
-        .chain(&inv.log_findings)
-        .filter(|f| f.severity >= min)
-        .collect();
-    let failing = inv
-        .findings
-        .iter()
-        .chain(&inv.log_findings)
-        .any(|f| f.severity >= fail_on);
-    for (c, facts, j) in &inv.rows {
-        if args.not_stock && j.verdict == ferret_detect::component_policy::Verdict::Stock {
+    let policy_findings: Vec<&Finding> = inv.findings().filter(|f| f.severity >= min).collect();
+    let failing = inv.findings().any(|f| f.severity >= fail_on);
+    for r in &inv.rows {
+        if args.not_stock && r.judgement.verdict == ferret_detect::component_policy::Verdict::Stock
+        {
             continue;
         }
-        let finding = inv
-            .findings
-            .iter()
-            .find(|f| matches!(&f.subject, ferret_core::Subject::Component(s) if s.declared_in.as_str() == escape_str(&declared_in(c)) && s.name.as_str() == escape_str(&c.name)))
-            .filter(|f| f.severity >= min)
-            .cloned();
-        rows.push(record(c, facts, j, finding));
+        let finding = r.finding.clone().filter(|f| f.severity >= min);
+        rows.push(record(&r.component, &r.facts, &r.judgement, finding));
     }
     rows.sort_by(|a, b| a.server.cmp(b.server));
     let stdout_color = args.output.output.is_none()
@@ -250,7 +254,7 @@ pub fn exec(args: InventoryArgs) -> anyhow::Result<Outcome> {
         eprintln!("ferret: {}", escape_str(e));
     }
     if !args.output.quiet {
-        let count = |v| inv.rows.iter().filter(|(_, _, j)| j.verdict == v).count();
+        let count = |v| inv.rows.iter().filter(|r| r.judgement.verdict == v).count();
         use ferret_detect::component_policy::Verdict;
         eprintln!(
             "ferret: {} components ({} stock, {} unknown, {} suspicious) from {} configuration files in {:.2}s; {} findings at or above {}; {} web roots; {} errors",

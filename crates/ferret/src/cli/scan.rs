@@ -167,7 +167,7 @@ pub fn exec(args: ScanArgs) -> anyhow::Result<Outcome> {
         for e in &inv.setup_errors {
             progress.println(&format!("ferret: {}", escape_str(e)));
         }
-        for f in inv.findings.iter().chain(&inv.log_findings) {
+        for f in inv.findings() {
             if f.severity >= min {
                 reported += 1;
                 failing |= f.severity >= fail_on;
