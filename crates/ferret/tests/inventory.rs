@@ -578,3 +578,28 @@ fn hostile_configuration_is_a_per_item_error() {
     assert!(err.contains("SYSTEM"), "{err}");
     assert!(err.contains("apache2.conf"), "{err}");
 }
+
+#[test]
+fn broken_package_database_files_are_reported() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    write(
+        r,
+        "var/lib/dpkg/info/apache2-bin.list",
+        b"/usr/lib/apache2/modules/mod_x.so\n",
+    );
+    write(
+        r,
+        "var/lib/dpkg/info/apache2-bin.md5sums",
+        b"not an md5 line\n",
+    );
+    write(r, "etc/redis/redis.conf", b"port 6379\n");
+    let out = ferret()
+        .args(["inventory", "--root"])
+        .arg(r)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("apache2-bin.md5sums"), "{err}");
+}

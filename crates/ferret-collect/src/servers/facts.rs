@@ -38,7 +38,13 @@ impl FactGatherer {
             TrustedRoots::default()
         });
         let packages = match PackageDb::load(root) {
-            Ok(db) => db,
+            Ok(mut db) => {
+                // Unreadable or malformed package files are reported, not dropped.
+                if let Some(db) = db.as_mut() {
+                    errors.append(&mut db.errors);
+                }
+                db
+            }
             Err(e) => {
                 errors.push(e);
                 None

@@ -166,6 +166,7 @@ pub fn exec(args: ScanArgs) -> anyhow::Result<Outcome> {
         }
         for e in &inv.setup_errors {
             progress.println(&format!("ferret: {}", escape_str(e)));
+            Counters::bump(&counters.errors);
         }
         for f in inv.findings() {
             if f.severity >= min {
