@@ -8,6 +8,7 @@
 mod component;
 mod dbobject;
 mod escape;
+mod event;
 mod finding;
 mod language;
 mod severity;
@@ -19,6 +20,7 @@ pub use component::{
 };
 pub use dbobject::{DbObject, Engine, ObjectKind, MAX_DEFINITION};
 pub use escape::{escape_bytes, escape_path, escape_str};
+pub use event::{Event, EventSource, Fields, LogFormat, Timestamp, Value};
 pub use finding::{
     stable_id, ComponentSubject, DbObjectSubject, Escaped, EventSubject, Evidence, EvidenceSource,
     FileSubject, Finding, Subject,

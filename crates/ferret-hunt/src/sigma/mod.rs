@@ -1,0 +1,1 @@
+//! The Sigma engine (being written).

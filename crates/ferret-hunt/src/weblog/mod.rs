@@ -1,0 +1,1 @@
+//! Web-log analysis (being written).
