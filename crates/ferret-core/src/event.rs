@@ -427,6 +427,152 @@ impl Event {
     }
 }
 
+impl Fields {
+    /// Fields from a JSON object: nested objects flattened with dots
+    /// (`{"a":{"b":1}}` gives `a.b`), arrays as [`Value::List`] (objects inside
+    /// arrays as their JSON text), numbers as `Int` when whole.
+    pub fn from_json_object(obj: &serde_json::Map<String, serde_json::Value>) -> Fields {
+        let mut f = Fields::with_capacity(obj.len());
+        flatten_json(&mut f, "", obj, 0);
+        f
+    }
+
+    /// The fields as a flat JSON object (the inverse of
+    /// [`from_json_object`](Self::from_json_object) for flat input).
+    pub fn to_json_object(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.iter()
+            .map(|(k, v)| (k.to_owned(), value_to_json(v)))
+            .collect()
+    }
+}
+
+/// Nesting below this depth is kept as JSON text, so hostile input cannot recurse without bound.
+const MAX_JSON_DEPTH: usize = 32;
+
+fn flatten_json(
+    out: &mut Fields,
+    prefix: &str,
+    obj: &serde_json::Map<String, serde_json::Value>,
+    depth: usize,
+) {
+    for (k, v) in obj {
+        let name = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            serde_json::Value::Object(inner) if depth < MAX_JSON_DEPTH => {
+                flatten_json(out, &name, inner, depth + 1)
+            }
+            other => out.insert(name, json_to_value(other, depth)),
+        }
+    }
+}
+
+fn json_to_value(v: &serde_json::Value, depth: usize) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        serde_json::Value::String(s) => Value::Str(s.clone()),
+        serde_json::Value::Array(items) if depth < MAX_JSON_DEPTH => Value::List(
+            items
+                .iter()
+                .map(|i| match i {
+                    serde_json::Value::Object(_) => Value::Str(i.to_string()),
+                    other => json_to_value(other, depth + 1),
+                })
+                .collect(),
+        ),
+        other => Value::Str(other.to_string()),
+    }
+}
+
+fn value_to_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Int(i) => serde_json::Value::from(*i),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null),
+        Value::Str(s) => serde_json::Value::String(s.clone()),
+        Value::List(items) => serde_json::Value::Array(items.iter().map(value_to_json).collect()),
+    }
+}
+
+/// Why a JSON event sample could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("event sample: {0}")]
+pub struct EventJsonError(String);
+
+impl Event {
+    /// An event from its sample form, as rule tests and `--dump-events` use it:
+    /// `{"format": "evtx", "time": "RFC 3339", "source": {"path": "..",
+    /// "record_id": 1, "line": 2}, "fields": {...}}`. Only `format` and
+    /// `fields` are required; `source.path` defaults to `sample`.
+    pub fn from_json(v: &serde_json::Value) -> Result<Event, EventJsonError> {
+        let obj = v
+            .as_object()
+            .ok_or_else(|| EventJsonError("not a JSON object".into()))?;
+        let format = obj
+            .get("format")
+            .and_then(|f| f.as_str())
+            .ok_or_else(|| EventJsonError("no \"format\" string".into()))?;
+        let format = LogFormat::from_name(format)
+            .ok_or_else(|| EventJsonError(format!("unknown format {format:?}")))?;
+        let fields = obj
+            .get("fields")
+            .and_then(|f| f.as_object())
+            .ok_or_else(|| EventJsonError("no \"fields\" object".into()))?;
+        let time = match obj.get("time") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(t) => Some(
+                t.as_str()
+                    .and_then(Timestamp::parse_rfc3339)
+                    .ok_or_else(|| EventJsonError(format!("bad time {t}")))?,
+            ),
+        };
+        let src = obj.get("source").and_then(|s| s.as_object());
+        let get = |k: &str| src.and_then(|s| s.get(k));
+        Ok(Event {
+            source: EventSource {
+                path: get("path")
+                    .and_then(|p| p.as_str())
+                    .unwrap_or("sample")
+                    .to_owned(),
+                record_id: get("record_id").and_then(|r| r.as_u64()),
+                line: get("line").and_then(|r| r.as_u64()),
+            },
+            format,
+            time,
+            fields: Fields::from_json_object(fields),
+        })
+    }
+
+    /// The event in the sample form [`from_json`](Self::from_json) reads.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut source = serde_json::Map::new();
+        source.insert("path".into(), self.source.path.clone().into());
+        if let Some(r) = self.source.record_id {
+            source.insert("record_id".into(), r.into());
+        }
+        if let Some(l) = self.source.line {
+            source.insert("line".into(), l.into());
+        }
+        serde_json::json!({
+            "format": self.format.name(),
+            "time": self.time.map(|t| t.to_rfc3339()),
+            "source": source,
+            "fields": self.fields.to_json_object(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,6 +608,14 @@ mod tests {
         assert_eq!(f.text("Image").as_deref(), Some("c"));
         assert_eq!(f.len(), 3);
         let list = Value::List(vec![Value::from("x"), Value::Int(2)]);
+        let json = serde_json::json!({"format": "evtx", "time": "2020-01-01T00:00:00Z",
+            "source": {"path": "a.evtx", "record_id": 7},
+            "fields": {"EventID": 1, "Data": ["x", 2], "winlog": {"event_data": {"Image": "c"}}}});
+        let e = Event::from_json(&json).unwrap();
+        assert_eq!(e.fields.text("winlog.event_data.Image").as_deref(), Some("c"));
+        assert_eq!(e.fields.get("Data"), Some(&list));
+        assert_eq!(Event::from_json(&e.to_json()).unwrap(), e);
+        assert!(Event::from_json(&serde_json::json!({"format": "nope", "fields": {}})).is_err());
         assert_eq!(list.as_text(), "x 2");
     }
 }
