@@ -29,10 +29,14 @@ pub enum Technique {
     /// T1505.006 vSphere Installation Bundles.
     #[serde(rename = "T1505.006")]
     VsphereInstallationBundles,
+    /// Behaviour outside T1505: a user's Sigma rule not tagged with it. The
+    /// finding's evidence names the rule's own ATT&CK tags.
+    #[serde(rename = "other")]
+    Other,
 }
 
 impl Technique {
-    /// Every technique, parent first.
+    /// T1505 and its sub-techniques, parent first ([`Technique::Other`] is not one).
     pub const ALL: [Technique; 7] = [
         Technique::ServerSoftwareComponent,
         Technique::SqlStoredProcedures,
@@ -53,6 +57,7 @@ impl Technique {
             Technique::IisComponents => "T1505.004",
             Technique::TerminalServicesDll => "T1505.005",
             Technique::VsphereInstallationBundles => "T1505.006",
+            Technique::Other => "other",
         }
     }
 
@@ -66,6 +71,7 @@ impl Technique {
             Technique::IisComponents => "IIS Components",
             Technique::TerminalServicesDll => "Terminal Services DLL",
             Technique::VsphereInstallationBundles => "vSphere Installation Bundles",
+            Technique::Other => "Outside T1505 (see the rule's tags)",
         }
     }
 }

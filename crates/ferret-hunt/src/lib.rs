@@ -4,5 +4,6 @@
 //! read-only; analyzers read [`ferret_core::Event`]s and never do I/O beyond
 //! loading rule files.
 
+pub mod samples;
 pub mod sigma;
 pub mod weblog;

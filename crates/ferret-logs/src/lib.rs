@@ -10,6 +10,20 @@ use ferret_core::{Event, LogFormat};
 use std::ops::ControlFlow;
 
 pub mod lines;
+pub mod w3c;
+pub mod jsonl;
+pub mod webfields;
+pub mod errorlog;
+pub mod esxi;
+pub mod auditd;
+pub mod combined;
+mod textlog;
+pub mod evtx;
+pub mod archive;
+pub mod discover;
+pub mod dispatch;
+pub use discover::{discover, Discovery, LogFile};
+pub use dispatch::{read_bytes, read_file, sniff};
 
 /// Limits that keep hostile input from exhausting memory.
 #[derive(Debug, Clone)]

@@ -68,6 +68,13 @@ impl Progress {
         }
     }
 
+    /// Sets the line's text (for commands with their own counters).
+    pub fn message(&self, text: String) {
+        if let Some(pb) = &self.0 {
+            pb.set_message(text);
+        }
+    }
+
     /// Prints a line above the progress line (or plainly).
     pub fn println(&self, line: &str) {
         match &self.0 {

@@ -12,9 +12,13 @@ use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
-    /// List the loaded YARA rules and heuristics with id, severity, weight and description.
+    /// List the loaded rules: YARA rules and heuristics (id, severity, weight,
+    /// description) and Sigma rules (one line per rule document: path, id,
+    /// title, status `loaded` or `refused` with the reason, and whether its
+    /// logsource has a mapping).
     List(ListArgs),
-    /// Run every rule's positive and negative samples (rules/tests/<rule-id>/{match,nomatch}/).
+    /// Run every rule's positive and negative samples (rules/tests/<rule-id>/{match,nomatch}/
+    /// for YARA rules and heuristics, rules/tests/sigma/<rule-id>/{match,nomatch}/ for Sigma rules).
     ///
     /// Exit status 0 when every sample behaves and every shipped rule has
     /// both kinds of sample; 1 otherwise.
@@ -35,6 +39,12 @@ pub struct ListArgs {
     /// Also load a YARA rule tree (repeatable).
     #[arg(long = "yara", value_name = "DIR")]
     yara: Vec<PathBuf>,
+    /// Also load a Sigma rule tree (repeatable), e.g. SigmaHQ's `rules/`.
+    #[arg(long = "sigma", value_name = "DIR")]
+    sigma: Vec<PathBuf>,
+    /// List only Sigma rules.
+    #[arg(long)]
+    sigma_only: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: ListFormat,
@@ -102,8 +112,13 @@ fn compile(a: CompileArgs) -> anyhow::Result<Outcome> {
 }
 
 fn list(a: ListArgs) -> anyhow::Result<Outcome> {
-    let (rules, errors) = load(a.yara)?;
     let mut out = std::io::BufWriter::new(std::io::stdout());
+    let sigma_refused = list_sigma(&a, &mut out)?;
+    if a.sigma_only {
+        out.flush()?;
+        return Ok(if sigma_refused { Outcome::Errors } else { Outcome::Clean });
+    }
+    let (rules, errors) = load(a.yara)?;
     for m in rules.rule_metas() {
         let origin = match m.origin {
             ferret_detect::RuleOrigin::Shipped => "shipped",
@@ -139,11 +154,59 @@ fn list(a: ListArgs) -> anyhow::Result<Outcome> {
         }
     }
     out.flush()?;
-    Ok(if errors.is_empty() {
+    Ok(if errors.is_empty() && !sigma_refused {
         Outcome::Clean
     } else {
         Outcome::Errors
     })
+}
+
+/// Lists shipped and `--sigma` rules, one line per rule document; true when
+/// a user's rule was refused.
+fn list_sigma(a: &ListArgs, out: &mut impl Write) -> anyhow::Result<bool> {
+    use ferret_hunt::sigma::LoadStatus;
+    let (rules, reports) = super::hunt::build_rules(&a.sigma, false);
+    let mut counts = (0usize, 0usize, 0usize);
+    for r in &reports {
+        let (status, reason) = match &r.status {
+            LoadStatus::Loaded => ("loaded", None),
+            LoadStatus::Refused(why) => ("refused", Some(why.as_str())),
+        };
+        match status {
+            "loaded" => counts.0 += 1,
+            _ => counts.1 += 1,
+        }
+        if r.unmapped.is_some() {
+            counts.2 += 1;
+        }
+        match a.format {
+            ListFormat::Table => writeln!(
+                out,
+                "{:<8} {:<36} {} ({}){}",
+                status,
+                escape_str(r.id.as_deref().unwrap_or("-")),
+                escape_str(r.title.as_deref().unwrap_or("-")),
+                escape_str(&r.path),
+                reason
+                    .or(r.unmapped.as_deref())
+                    .map(|w| format!(": {}", escape_str(w)))
+                    .unwrap_or_default()
+            )?,
+            ListFormat::Jsonl => writeln!(
+                out,
+                "{}",
+                serde_json::json!({"kind": "sigma", "path": r.path, "doc": r.doc, "id": r.id,
+                    "title": r.title, "status": status, "reason": reason,
+                    "mapped": r.unmapped.is_none() || reason.is_some(), "unmapped_reason": r.unmapped})
+            )?,
+        }
+    }
+    let _ = rules;
+    eprintln!(
+        "ferret: sigma: {} rule documents loaded, {} refused, {} loaded but without a logsource mapping",
+        counts.0, counts.1, counts.2
+    );
+    Ok(counts.1 > 0)
 }
 
 fn test(a: TestArgs) -> anyhow::Result<Outcome> {
@@ -181,9 +244,83 @@ fn test(a: TestArgs) -> anyhow::Result<Outcome> {
         failed,
         report.untested.len()
     );
-    Ok(if report.ok() && errors.is_empty() {
+    let sigma_ok = test_sigma(&a)?;
+    Ok(if report.ok() && errors.is_empty() && sigma_ok {
         Outcome::Clean
     } else {
         Outcome::Findings
     })
+}
+
+/// Runs the shipped Sigma rules' samples under `<samples>/sigma`; true when all pass.
+fn test_sigma(a: &TestArgs) -> anyhow::Result<bool> {
+    let dir = a.samples.join("sigma");
+    let (rules, reports) = super::hunt::build_rules(&[], false);
+    let mut ok = true;
+    for r in &reports {
+        if let ferret_hunt::sigma::LoadStatus::Refused(why) = &r.status {
+            println!("FAIL sigma rule refused: {}: {}", escape_str(&r.path), escape_str(why));
+            ok = false;
+        }
+    }
+    let read_text = |p: &std::path::Path| -> Result<Vec<ferret_core::Event>, String> {
+        read_log_events(p)
+    };
+    let report = ferret_hunt::samples::run_samples(&rules, &dir, &read_text);
+    let mut failed = 0;
+    for o in &report.outcomes {
+        if !o.passed {
+            failed += 1;
+        }
+        if !o.passed || a.verbose {
+            println!(
+                "{} sigma {} {}: {} ({})",
+                if o.passed { "ok  " } else { "FAIL" },
+                escape_str(&o.rule),
+                if o.expect_match { "must match" } else { "must not match" },
+                escape_str(&o.file.display().to_string()),
+                escape_str(&o.detail)
+            );
+        }
+    }
+    for u in &report.untested {
+        println!("UNTESTED sigma {}", escape_str(u));
+    }
+    for e in &report.errors {
+        println!("ERROR sigma {}", escape_str(e));
+    }
+    println!(
+        "ferret rules test: {} Sigma samples, {} passed, {} failed, {} Sigma rules lacking samples",
+        report.outcomes.len(),
+        report.outcomes.len() - failed,
+        failed,
+        report.untested.len()
+    );
+    Ok(ok && report.ok())
+}
+
+/// Every event of one log file (any format the readers know); the first read
+/// error fails the sample.
+pub fn read_log_events(p: &std::path::Path) -> Result<Vec<ferret_core::Event>, String> {
+    let d = ferret_logs::discover(&[p.to_path_buf()]);
+    if let Some(e) = d.errors.first() {
+        return Err(e.to_string());
+    }
+    let mut events = Vec::new();
+    let mut err = None;
+    for f in &d.files {
+        ferret_logs::read_file(f, &ferret_logs::ReadOptions::default(), &mut |item| {
+            match item {
+                ferret_logs::Item::Event(e) => events.push(e),
+                ferret_logs::Item::Error(e) => {
+                    err.get_or_insert(e.to_string());
+                }
+            }
+            std::ops::ControlFlow::Continue(())
+        });
+    }
+    match err {
+        Some(e) => Err(e),
+        None => Ok(events),
+    }
 }
