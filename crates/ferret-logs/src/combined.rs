@@ -147,7 +147,10 @@ fn parse_line(line: &str) -> Result<Access<'_>, &'static str> {
     let mut referer = None;
     let mut agent = None;
     let mut extra = Vec::new();
-    for (i, (v, quoted)) in quoted_values(tail.next().unwrap_or("")).into_iter().enumerate() {
+    for (i, (v, quoted)) in quoted_values(tail.next().unwrap_or(""))
+        .into_iter()
+        .enumerate()
+    {
         match i {
             0 if quoted => referer = Some(v),
             1 if quoted && referer.is_some() => agent = Some(v),
@@ -174,7 +177,8 @@ fn status_size_follows(s: &str) -> bool {
     let mut it = s.strip_prefix(' ').unwrap_or("").splitn(3, ' ');
     let status = it.next().unwrap_or("");
     let size = it.next().unwrap_or("");
-    let status_ok = status == "-" || (status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit()));
+    let status_ok =
+        status == "-" || (status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit()));
     let size_ok = size == "-" || (!size.is_empty() && size.bytes().all(|b| b.is_ascii_digit()));
     status_ok && size_ok
 }
@@ -186,7 +190,7 @@ fn split_request_field(s: &str) -> Option<(&str, &str)> {
     let bytes = s.as_bytes();
     let mut backslashes = 0usize;
     for (i, &b) in bytes.iter().enumerate() {
-        if b == b'"' && backslashes % 2 == 0 && status_size_follows(&s[i + 1..]) {
+        if b == b'"' && backslashes & 1 == 0 && status_size_follows(&s[i + 1..]) {
             return Some((&s[..i], &s[i + 1..]));
         }
         backslashes = if b == b'\\' { backslashes + 1 } else { 0 };
@@ -205,7 +209,10 @@ fn quoted_values(s: &str) -> Vec<(&str, bool)> {
             let mut backslashes = 0usize;
             let mut end = None;
             for (i, &b) in bytes.iter().enumerate() {
-                if b == b'"' && backslashes % 2 == 0 && matches!(bytes.get(i + 1), None | Some(b' ')) {
+                if b == b'"'
+                    && backslashes & 1 == 0
+                    && matches!(bytes.get(i + 1), None | Some(b' '))
+                {
                     end = Some(i);
                     break;
                 }
@@ -297,7 +304,10 @@ mod tests {
         assert_eq!(time(ev[0]).as_deref(), Some("2000-10-10T20:55:36.000000Z"));
         assert_eq!(a.text("c-ip").as_deref(), Some("203.0.113.9"));
         assert_eq!(a.text("cs-username").as_deref(), Some("admin"));
-        assert_eq!(a.text("request").as_deref(), Some("GET /up/s.php?c=id HTTP/1.1"));
+        assert_eq!(
+            a.text("request").as_deref(),
+            Some("GET /up/s.php?c=id HTTP/1.1")
+        );
         assert_eq!(a.text("cs-method").as_deref(), Some("GET"));
         assert_eq!(a.text("cs-uri").as_deref(), Some("/up/s.php?c=id"));
         assert_eq!(a.text("cs-uri-stem").as_deref(), Some("/up/s.php"));
@@ -306,7 +316,10 @@ mod tests {
         assert_eq!(a.get("sc-status"), Some(&Value::Int(200)));
         assert_eq!(a.get("sc-bytes"), Some(&Value::Int(2326)));
         assert_eq!(a.text("cs-referer").as_deref(), Some("http://x/"));
-        assert_eq!(a.text("cs-user-agent").as_deref(), Some("curl/8.0 \\\"q\\\""));
+        assert_eq!(
+            a.text("cs-user-agent").as_deref(),
+            Some("curl/8.0 \\\"q\\\"")
+        );
         assert_eq!(a.text("extra").as_deref(), Some("- 0.003"));
         assert_eq!(a.len(), 13);
 
@@ -336,14 +349,20 @@ mod tests {
         let errs = errors(&items);
         assert_eq!(errs[0].line, Some(7));
         assert_eq!(errs[1].line, Some(8));
-        assert!(errs[1].message.contains("host ident user"), "{}", errs[1].message);
+        assert!(
+            errs[1].message.contains("host ident user"),
+            "{}",
+            errs[1].message
+        );
     }
 
     #[test]
     fn long_invalid_truncated_and_empty_input() {
         let ok = "1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] \"GET /a HTTP/1.1\" 200 1";
         let mut data = format!("{ok} \"{}\"\n", "A".repeat(500)).into_bytes();
-        data.extend_from_slice(b"1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] \"GET /\xff HTTP/1.1\" 200 1\n");
+        data.extend_from_slice(
+            b"1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] \"GET /\xff HTTP/1.1\" 200 1\n",
+        );
         data.extend_from_slice(ok.as_bytes());
         let opts = ReadOptions {
             max_line: 200,
@@ -352,13 +371,28 @@ mod tests {
         let (items, stats) = read_all(&data, &opts);
         assert_eq!((stats.events, stats.errors), (2, 1));
         assert_eq!(stats.bytes, data.len() as u64);
-        assert_eq!(errors(&items)[0].message, "line 1 longer than 200 bytes, skipped");
+        assert_eq!(
+            errors(&items)[0].message,
+            "line 1 longer than 200 bytes, skipped"
+        );
         let ev = events(&items);
         assert_eq!(ev[0].fields.text("cs-uri").as_deref(), Some("/\u{fffd}"));
         assert_eq!(ev[1].source.line, Some(3));
         let (items, stats) = read_all(b"", &ReadOptions::default());
         assert!(items.is_empty());
         assert_eq!(stats, ReadStats::default());
+    }
+
+    #[test]
+    fn a_huge_line_costs_one_error() {
+        use std::io::Read;
+        let huge = std::io::repeat(b'x').take(64 << 20);
+        let tail = &b"\n1.2.3.4 - - [10/Oct/2000:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1\n"[..];
+        let r = std::io::BufReader::new(huge.chain(tail));
+        let (items, stats) = testing::collect(|sink| read("big", r, &ReadOptions::default(), sink));
+        assert_eq!((stats.events, stats.errors), (1, 1));
+        assert_eq!(stats.bytes, (64 << 20) + tail.len() as u64);
+        assert_eq!(events(&items)[0].source.line, Some(2));
     }
 
     #[test]

@@ -57,9 +57,9 @@ fn header_with_source(line: &[u8], any_source: bool) -> bool {
     let text = String::from_utf8_lossy(line);
     Header::parse(&text).is_some_and(|h| {
         any_source
-            || h.source.strip_prefix("spid").is_some_and(|n| {
-                n.trim_end_matches('s').bytes().all(|b| b.is_ascii_digit())
-            })
+            || h.source
+                .strip_prefix("spid")
+                .is_some_and(|n| n.trim_end_matches('s').bytes().all(|b| b.is_ascii_digit()))
             || matches!(h.source, "Server" | "Logon" | "Backup")
     })
 }
@@ -67,7 +67,12 @@ fn header_with_source(line: &[u8], any_source: bool) -> bool {
 /// Reads an ERRORLOG from `r`, shown as `display`, handing events and errors
 /// to `sink`. `ReadStats::bytes` counts the bytes of the file, not of the
 /// decoded text.
-pub fn read<R: BufRead>(display: &str, mut r: R, opts: &ReadOptions, sink: &mut Sink<'_>) -> ReadStats {
+pub fn read<R: BufRead>(
+    display: &str,
+    mut r: R,
+    opts: &ReadOptions,
+    sink: &mut Sink<'_>,
+) -> ReadStats {
     let encoding = match r.fill_buf() {
         Ok(head) => Encoding::sniff(head),
         Err(_) => Encoding::Utf8,
@@ -135,7 +140,8 @@ impl<R: Read> Utf16LeReader<R> {
 
     fn push(&mut self, c: char) {
         let mut buf = [0u8; 4];
-        self.out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        self.out
+            .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
     }
 
     fn decode_unit(&mut self, u: u16) {
@@ -257,7 +263,10 @@ impl ErrorlogParser {
 impl LineParser for ErrorlogParser {
     fn line(&mut self, out: &mut Emitter<'_, '_>, no: u64, text: &[u8]) -> ControlFlow<()> {
         let text = String::from_utf8_lossy(text);
-        if text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}').is_empty() {
+        if text
+            .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+            .is_empty()
+        {
             return ControlFlow::Continue(());
         }
         match Header::parse(&text) {
@@ -322,7 +331,11 @@ mod tests {
         );
         let xp = ev
             .iter()
-            .find(|e| e.fields.text("Message").is_some_and(|m| m.contains("'xp_cmdshell' changed")))
+            .find(|e| {
+                e.fields
+                    .text("Message")
+                    .is_some_and(|m| m.contains("'xp_cmdshell' changed"))
+            })
             .expect("xp_cmdshell event");
         assert_eq!(xp.source.line, Some(15));
         assert_eq!(time(xp).as_deref(), Some("2024-02-11T10:22:41.190000Z"));
@@ -341,7 +354,11 @@ mod tests {
         let logon = &ev[8];
         assert_eq!(logon.source.line, Some(13));
         assert_eq!(logon.fields.text("Source").as_deref(), Some("Logon"));
-        assert!(logon.fields.text("Message").unwrap().starts_with("Login failed for user 'sa'."));
+        assert!(logon
+            .fields
+            .text("Message")
+            .unwrap()
+            .starts_with("Login failed for user 'sa'."));
         let startup = &ev[17];
         assert_eq!(startup.source.line, Some(22));
         assert_eq!(startup.fields.text("Source").as_deref(), Some("spid11s"));
@@ -383,17 +400,25 @@ mod tests {
     #[test]
     fn long_invalid_truncated_orphans_and_empty_input() {
         let mut data = b"\tan orphan continuation\n".to_vec();
-        data.extend_from_slice(format!("2024-01-01 00:00:00.00 spid51      {}\n", "z".repeat(300)).as_bytes());
+        data.extend_from_slice(
+            format!("2024-01-01 00:00:00.00 spid51      {}\n", "z".repeat(300)).as_bytes(),
+        );
         data.extend_from_slice(b"2024-01-01 00:00:01.00 spid51      bad \xff byte\n");
         data.extend_from_slice(b"2024-01-01 00:00:02.00 Server      cut");
-        let opts = ReadOptions { max_line: 100, ..ReadOptions::default() };
+        let opts = ReadOptions {
+            max_line: 100,
+            ..ReadOptions::default()
+        };
         let (items, stats) = read_all(&data, &opts);
         assert_eq!((stats.events, stats.errors), (2, 2));
         let errs = errors(&items);
         assert_eq!(errs[0].line, Some(1));
         assert_eq!(errs[1].message, "line 2 longer than 100 bytes, skipped");
         let ev = events(&items);
-        assert_eq!(ev[0].fields.text("Message").as_deref(), Some("bad \u{fffd} byte"));
+        assert_eq!(
+            ev[0].fields.text("Message").as_deref(),
+            Some("bad \u{fffd} byte")
+        );
         assert_eq!(ev[1].source.line, Some(4));
         assert_eq!(ev[1].fields.text("Message").as_deref(), Some("cut"));
         let (items, stats) = read_all(b"", &ReadOptions::default());
@@ -406,7 +431,9 @@ mod tests {
 
     #[test]
     fn sniffing() {
-        assert!(looks_like(b"2019-05-12 23:59:59.12 spid51      Configuration option\r\n"));
+        assert!(looks_like(
+            b"2019-05-12 23:59:59.12 spid51      Configuration option\r\n"
+        ));
         assert!(!looks_like(b"2019-05-12 23:59:59.12 whatever message\r\n"));
         assert!(!looks_like(b"type=SYSCALL msg=audit(1.2:3):\n"));
         assert!(!looks_like(b"\xFF\xFE"));

@@ -24,7 +24,9 @@ pub const MAX_MESSAGE: usize = 64 << 10;
 /// Whether `head` (the first bytes of a file) looks like an ESXi `shell.log`.
 pub fn looks_like_shell(head: &[u8]) -> bool {
     textlog::most_lines(head, 5, |l| {
-        Header::parse(&String::from_utf8_lossy(l)).is_some_and(|h| h.process.eq_ignore_ascii_case("shell"))
+        Header::parse(&String::from_utf8_lossy(l))
+            .and_then(|h| h.process_name())
+            .is_some_and(|p| p.eq_ignore_ascii_case("shell"))
     })
 }
 
@@ -33,7 +35,9 @@ pub fn looks_like_shell(head: &[u8]) -> bool {
 /// continuation lines.
 pub fn looks_like_hostd(head: &[u8]) -> bool {
     let is_hostd = |l: &[u8]| {
-        Header::parse(&String::from_utf8_lossy(l)).is_some_and(|h| h.process.eq_ignore_ascii_case("hostd"))
+        Header::parse(&String::from_utf8_lossy(l))
+            .and_then(|h| h.process_name())
+            .is_some_and(|p| p.eq_ignore_ascii_case("hostd"))
     };
     let any_header = head.split(|&b| b == b'\n').take(20).any(is_hostd);
     any_header
@@ -43,12 +47,22 @@ pub fn looks_like_hostd(head: &[u8]) -> bool {
 }
 
 /// Reads a `shell.log` from `r`, shown as `display`, handing events and errors to `sink`.
-pub fn read_shell<R: BufRead>(display: &str, r: R, opts: &ReadOptions, sink: &mut Sink<'_>) -> ReadStats {
+pub fn read_shell<R: BufRead>(
+    display: &str,
+    r: R,
+    opts: &ReadOptions,
+    sink: &mut Sink<'_>,
+) -> ReadStats {
     textlog::run(display, r, opts, sink, &mut EsxiParser::new(Kind::Shell))
 }
 
 /// Reads a `hostd.log` from `r`, shown as `display`, handing events and errors to `sink`.
-pub fn read_hostd<R: BufRead>(display: &str, r: R, opts: &ReadOptions, sink: &mut Sink<'_>) -> ReadStats {
+pub fn read_hostd<R: BufRead>(
+    display: &str,
+    r: R,
+    opts: &ReadOptions,
+    sink: &mut Sink<'_>,
+) -> ReadStats {
     textlog::run(display, r, opts, sink, &mut EsxiParser::new(Kind::Hostd))
 }
 
@@ -64,8 +78,8 @@ enum Kind {
 struct Header<'a> {
     time: Timestamp,
     level: Option<&'a str>,
-    process: &'a str,
-    pid: &'a str,
+    /// `process[pid]`, absent in the ESXi 5.x/6.0 hostd form.
+    process: Option<(&'a str, &'a str)>,
     rest: &'a str,
 }
 
@@ -76,29 +90,42 @@ impl<'a> Header<'a> {
         }
         let (stamp, rest) = line.split_once(' ')?;
         let time = Timestamp::parse_rfc3339(stamp)?;
-        let rest = rest.trim_start();
-        let (mut word, mut rest) = rest.split_once(' ').unwrap_or((rest, ""));
+        let mut rest = rest.trim_start();
         let mut level = None;
+        let (word, after) = rest.split_once(' ').unwrap_or((rest, ""));
         if is_level(word) {
             level = Some(word);
-            let r = rest.trim_start();
-            (word, rest) = r.split_once(' ').unwrap_or((r, ""));
+            rest = after.trim_start();
         }
-        let word = word.strip_suffix(':').unwrap_or(word);
-        let (process, pid) = word.strip_suffix(']')?.split_once('[')?;
-        let name_ok = !process.is_empty()
-            && process
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-        let pid_ok = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_alphanumeric());
-        (name_ok && pid_ok).then_some(Header {
+        let (word, after) = rest.split_once(' ').unwrap_or((rest, ""));
+        let process = process_pid(word);
+        if process.is_some() {
+            rest = after;
+        }
+        Some(Header {
             time,
             level,
             process,
-            pid,
             rest,
         })
     }
+
+    /// The process name, when the line has one.
+    fn process_name(&self) -> Option<&'a str> {
+        self.process.map(|(name, _)| name)
+    }
+}
+
+/// `name[pid]` or `name[pid]:` as (name, pid).
+fn process_pid(word: &str) -> Option<(&str, &str)> {
+    let word = word.strip_suffix(':').unwrap_or(word);
+    let (process, pid) = word.strip_suffix(']')?.split_once('[')?;
+    let name_ok = !process.is_empty()
+        && process
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    let pid_ok = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_alphanumeric());
+    (name_ok && pid_ok).then_some((process, pid))
 }
 
 /// `info`, `verbose`... or the `In(166)` form.
@@ -134,7 +161,10 @@ struct EsxiParser {
 
 impl EsxiParser {
     fn new(kind: Kind) -> EsxiParser {
-        EsxiParser { kind, pending: None }
+        EsxiParser {
+            kind,
+            pending: None,
+        }
     }
 
     fn format(&self) -> LogFormat {
@@ -158,14 +188,14 @@ impl EsxiParser {
         if let Some(l) = h.level {
             fields.insert("level", l);
         }
-        fields.insert("process", h.process);
-        fields.insert("ProcessId", h.pid);
+        if let Some((process, pid)) = h.process {
+            fields.insert("process", process);
+            fields.insert("ProcessId", pid);
+        }
         let message = match self.kind {
             Kind::Shell => {
-                if let Some((user, command)) = h
-                    .rest
-                    .strip_prefix('[')
-                    .and_then(|r| r.split_once("]: "))
+                if let Some((user, command)) =
+                    h.rest.strip_prefix('[').and_then(|r| r.split_once("]: "))
                 {
                     fields.insert("User", user);
                     fields.insert("CommandLine", command);
@@ -173,10 +203,33 @@ impl EsxiParser {
                 h.rest
             }
             Kind::Hostd => match h.rest.strip_prefix('[').and_then(|r| r.split_once(']')) {
-                Some((inside, after)) if inside.starts_with("Originator@") || inside.contains("sub=") => {
+                Some((inside, after))
+                    if inside.starts_with("Originator@") || inside.contains("sub=") =>
+                {
                     for word in inside.split(' ') {
                         if let Some((k, v)) = word.split_once('=') {
                             if matches!(k, "sub" | "opID" | "user") && !v.is_empty() {
+                                fields.insert(k, v);
+                            }
+                        }
+                    }
+                    after.trim_start()
+                }
+                // ESXi 5.x/6.0: `[3A4C2B70 info 'Vimsvc' opID=... user=root] message`.
+                Some((inside, after)) if inside.split(' ').nth(1).is_some_and(is_level) => {
+                    let mut words = inside.split(' ').skip(1);
+                    if let Some(l) = words.next() {
+                        if h.level.is_none() {
+                            fields.insert("level", l);
+                        }
+                    }
+                    for word in words {
+                        if let Some(sub) =
+                            word.strip_prefix('\'').and_then(|w| w.strip_suffix('\''))
+                        {
+                            fields.insert("sub", sub);
+                        } else if let Some((k, v)) = word.split_once('=') {
+                            if matches!(k, "opID" | "user") && !v.is_empty() {
                                 fields.insert(k, v);
                             }
                         }
@@ -191,11 +244,16 @@ impl EsxiParser {
             time: h.time,
             fields,
             message: textlog::truncated(message, MAX_MESSAGE).to_owned(),
-            process: h.process.to_owned(),
+            process: h.process_name().unwrap_or_default().to_owned(),
         }
     }
 
-    fn continue_message(&mut self, out: &mut Emitter<'_, '_>, no: u64, text: &str) -> ControlFlow<()> {
+    fn continue_message(
+        &mut self,
+        out: &mut Emitter<'_, '_>,
+        no: u64,
+        text: &str,
+    ) -> ControlFlow<()> {
         match &mut self.pending {
             Some(p) => {
                 textlog::append_capped(&mut p.message, text, MAX_MESSAGE);
@@ -217,7 +275,11 @@ impl LineParser for EsxiParser {
         };
         if self.kind == Kind::Hostd {
             if let Some(cont) = h.rest.strip_prefix("-->") {
-                if self.pending.as_ref().is_some_and(|p| p.process == h.process) {
+                if self
+                    .pending
+                    .as_ref()
+                    .is_some_and(|p| h.process_name() == Some(p.process.as_str()))
+                {
                     return self.continue_message(out, no, &format!("-->{cont}"));
                 }
             }
@@ -254,7 +316,10 @@ mod tests {
         let ev = events(&items);
         let a = &ev[0];
         assert_eq!(a.format, LogFormat::EsxiShell);
-        assert_eq!(a.fields.text("Message").as_deref(), Some("Interactive shell session started"));
+        assert_eq!(
+            a.fields.text("Message").as_deref(),
+            Some("Interactive shell session started")
+        );
         assert_eq!(a.fields.get("User"), None);
         let b = &ev[3];
         assert_eq!(b.source.line, Some(4));
@@ -263,8 +328,14 @@ mod tests {
             ("process", "shell"),
             ("ProcessId", "2099283"),
             ("User", "root"),
-            ("CommandLine", "esxcli software vib install -v /tmp/vmware-esx-perf.vib -f"),
-            ("Message", "[root]: esxcli software vib install -v /tmp/vmware-esx-perf.vib -f"),
+            (
+                "CommandLine",
+                "esxcli software vib install -v /tmp/vmware-esx-perf.vib -f",
+            ),
+            (
+                "Message",
+                "[root]: esxcli software vib install -v /tmp/vmware-esx-perf.vib -f",
+            ),
         ];
         for (k, v) in want {
             assert_eq!(b.fields.text(k).as_deref(), Some(v), "{k}");
@@ -287,7 +358,7 @@ mod tests {
     fn hostd_blocks_and_continuations() {
         let data = include_bytes!("../tests/data/esxi/hostd.log");
         let (items, stats) = hostd(data, &ReadOptions::default());
-        assert_eq!((stats.events, stats.errors), (7, 0));
+        assert_eq!((stats.events, stats.errors), (9, 0));
         let ev = events(&items);
         let a = &ev[0].fields;
         assert_eq!(ev[0].format, LogFormat::EsxiHostd);
@@ -298,7 +369,10 @@ mod tests {
             ("sub", "Vimsvc.TaskManager"),
             ("opID", "esxcli-3f-7a21"),
             ("user", "root"),
-            ("Message", "Task Created : haTask--vim.host.ImageConfigManager.installDate-118"),
+            (
+                "Message",
+                "Task Created : haTask--vim.host.ImageConfigManager.installDate-118",
+            ),
         ];
         for (k, v) in want {
             assert_eq!(a.text(k).as_deref(), Some(v), "{k}");
@@ -313,29 +387,64 @@ mod tests {
         assert_eq!(f.source.line, Some(8));
         assert_eq!(f.fields.text("level").as_deref(), Some("In(166)"));
         assert_eq!(f.fields.text("process").as_deref(), Some("Hostd"));
-        assert_eq!(f.fields.text("user").as_deref(), Some("vpxuser:VSPHERE.LOCAL\\Administrator"));
+        assert_eq!(
+            f.fields.text("user").as_deref(),
+            Some("vpxuser:VSPHERE.LOCAL\\Administrator")
+        );
         assert_eq!(
             f.fields.text("Message").as_deref(),
             Some("Acceptance level changed to CommunitySupported\n--> acceptance level was PartnerSupported")
         );
         let g = &ev[6];
         assert_eq!(g.source.line, Some(10));
-        assert_eq!(g.fields.text("Message").as_deref(), Some("Plain message without an originator block"));
+        assert_eq!(
+            g.fields.text("Message").as_deref(),
+            Some("Plain message without an originator block")
+        );
         assert_eq!(g.fields.get("sub"), None);
+        let old = &ev[7];
+        assert_eq!(old.source.line, Some(11));
+        let want = [
+            ("level", "info"),
+            ("sub", "Vimsvc.TaskManager"),
+            ("opID", "HB-host-22@1234-5a6b-c1"),
+            ("user", "root"),
+            (
+                "Message",
+                "Task Created : haTask-ha-host-vim.host.PatchManager.Install-3117",
+            ),
+        ];
+        for (k, v) in want {
+            assert_eq!(old.fields.text(k).as_deref(), Some(v), "{k}");
+        }
+        assert_eq!(old.fields.get("process"), None);
+        assert_eq!(
+            ev[8].fields.text("Message").as_deref(),
+            Some("Plain 6.0 message")
+        );
+        assert_eq!(ev[8].fields.text("sub").as_deref(), Some("Default"));
         assert!(looks_like_hostd(data));
         assert!(!looks_like_shell(data));
     }
 
     #[test]
     fn triage_example_parses() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/triage/var/log/shell.log");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/triage/var/log/shell.log"
+        );
         let Ok(data) = std::fs::read(path) else {
             println!("skipped: {path} not found");
             return;
         };
         let (items, stats) = shell(&data, &ReadOptions::default());
         assert_eq!(stats.errors, 0);
-        assert_eq!(stats.events as usize, data.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count());
+        assert_eq!(
+            stats.events as usize,
+            data.split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .count()
+        );
         assert!(events(&items).iter().any(|e| e
             .fields
             .text("CommandLine")
@@ -347,19 +456,34 @@ mod tests {
     fn long_invalid_truncated_orphans_and_empty_input() {
         let mut data = b"continued from a rotated file\n".to_vec();
         data.extend_from_slice(b"2023-01-12T10:00:00Z shell[1]: [root]: ls\n");
-        data.extend_from_slice(format!("2023-01-12T10:00:01Z shell[1]: [root]: {}\n", "x".repeat(300)).as_bytes());
+        data.extend_from_slice(
+            format!(
+                "2023-01-12T10:00:01Z shell[1]: [root]: {}\n",
+                "x".repeat(300)
+            )
+            .as_bytes(),
+        );
         data.extend_from_slice(b"2023-01-12T10:00:02Z shell[1]: [root]: echo \xff\n");
         data.extend_from_slice(b"second line of the echo\n");
         data.extend_from_slice(b"2023-01-12T10:00:03Z shell[1]: [root]: cut");
-        let opts = ReadOptions { max_line: 100, ..ReadOptions::default() };
+        let opts = ReadOptions {
+            max_line: 100,
+            ..ReadOptions::default()
+        };
         let (items, stats) = shell(&data, &opts);
         assert_eq!((stats.events, stats.errors), (3, 2));
         let errs = errors(&items);
         assert_eq!(errs[0].line, Some(1));
         assert_eq!(errs[1].message, "line 3 longer than 100 bytes, skipped");
         let ev = events(&items);
-        assert_eq!(ev[1].fields.text("Message").as_deref(), Some("[root]: echo \u{fffd}\nsecond line of the echo"));
-        assert_eq!(ev[1].fields.text("CommandLine").as_deref(), Some("echo \u{fffd}"));
+        assert_eq!(
+            ev[1].fields.text("Message").as_deref(),
+            Some("[root]: echo \u{fffd}\nsecond line of the echo")
+        );
+        assert_eq!(
+            ev[1].fields.text("CommandLine").as_deref(),
+            Some("echo \u{fffd}")
+        );
         assert_eq!(ev[2].source.line, Some(6));
         assert_eq!(ev[2].fields.text("CommandLine").as_deref(), Some("cut"));
         let (items, stats) = shell(b"", &ReadOptions::default());
@@ -374,7 +498,15 @@ mod tests {
             data.extend_from_slice(format!("{}\n", "y".repeat(1000)).as_bytes());
         }
         let (items, _) = hostd(&data, &ReadOptions::default());
-        let m = events(&items)[0].fields.text("Message").unwrap().into_owned();
-        assert!(m.len() <= MAX_MESSAGE && m.len() > MAX_MESSAGE - 1001, "{}", m.len());
+        let m = events(&items)[0]
+            .fields
+            .text("Message")
+            .unwrap()
+            .into_owned();
+        assert!(
+            m.len() <= MAX_MESSAGE && m.len() > MAX_MESSAGE - 1001,
+            "{}",
+            m.len()
+        );
     }
 }

@@ -59,10 +59,49 @@ pub fn read<R: BufRead>(display: &str, r: R, opts: &ReadOptions, sink: &mut Sink
     textlog::run(display, r, opts, sink, &mut W3cParser::default())
 }
 
+/// One `#Fields:` column, with what it means worked out once.
+#[derive(Debug, Clone)]
+struct Column {
+    name: String,
+    /// Whether no earlier column has this name (later ones are ignored).
+    first: bool,
+    /// Whether it holds the date or the time of the request.
+    part: Option<TimePart>,
+    /// The canonical field it fills.
+    web: Option<WebField>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimePart {
+    Date,
+    Time,
+}
+
+/// The columns named by a `#Fields:` value (at most [`MAX_COLUMNS`]).
+fn columns<'n>(names: impl Iterator<Item = &'n str>) -> Vec<Column> {
+    let mut seen = std::collections::HashSet::new();
+    names
+        .take(MAX_COLUMNS)
+        .map(|name| {
+            let part = match name.to_ascii_lowercase().as_str() {
+                "date" | "date-local" => Some(TimePart::Date),
+                "time" | "time-local" => Some(TimePart::Time),
+                _ => None,
+            };
+            Column {
+                name: name.to_owned(),
+                first: seen.insert(name.to_owned()),
+                part,
+                web: WebField::from_w3c(name),
+            }
+        })
+        .collect()
+}
+
 #[derive(Default)]
 struct W3cParser {
     /// The columns of the last `#Fields:` directive.
-    columns: Option<Vec<String>>,
+    columns: Option<Vec<Column>>,
     /// The date of the last `#Date:` / `#Start-Date:` directive.
     date: Option<String>,
     /// `#GMT-Offset:` in seconds east of UTC.
@@ -77,13 +116,7 @@ impl W3cParser {
         let value = value.trim();
         match name.trim().to_ascii_lowercase().as_str() {
             "fields" => {
-                self.columns = Some(
-                    value
-                        .split_ascii_whitespace()
-                        .take(MAX_COLUMNS)
-                        .map(str::to_owned)
-                        .collect(),
-                );
+                self.columns = Some(columns(value.split_ascii_whitespace()));
             }
             "date" | "start-date" => {
                 self.date = value
@@ -111,10 +144,10 @@ impl LineParser for W3cParser {
         }
         let values = split_values(text);
         let default_columns;
-        let columns: &[String] = match &self.columns {
+        let columns: &[Column] = match &self.columns {
             Some(c) => c,
             None if values.len() == IIS_DEFAULT_FIELDS.len() => {
-                default_columns = IIS_DEFAULT_FIELDS.map(str::to_owned);
+                default_columns = columns(IIS_DEFAULT_FIELDS.into_iter());
                 &default_columns
             }
             None => {
@@ -131,20 +164,21 @@ impl LineParser for W3cParser {
         let mut fields = Fields::with_capacity(columns.len() + WebField::ALL.len());
         let mut request = WebRequest::new();
         let (mut date, mut time) = (None, None);
-        for (name, value) in columns.iter().zip(&values) {
+        for (column, value) in columns.iter().zip(&values) {
             let value = value.as_str();
-            if value == "-" || value.is_empty() {
+            if value == "-" || value.is_empty() || !column.first {
                 continue;
             }
-            match name.to_ascii_lowercase().as_str() {
-                "date" | "date-local" => date = Some(value),
-                "time" | "time-local" => time = Some(value),
-                _ => {}
+            match column.part {
+                Some(TimePart::Date) => date = Some(value),
+                Some(TimePart::Time) => time = Some(value),
+                None => {}
             }
-            if let Some(field) = WebField::from_w3c(name) {
+            if let Some(field) = column.web {
                 request.set(field, value);
             }
-            fields.insert(name.as_str(), value);
+            // Names are unique (`first`), so no search for an earlier one.
+            fields.push(column.name.as_str(), value);
         }
         if values.len() > columns.len() {
             let extra = values[columns.len()..]
@@ -259,14 +293,23 @@ mod tests {
         let a = &ev[0].fields;
         assert_eq!(ev[0].source.line, Some(5));
         assert_eq!(ev[0].format, LogFormat::W3c);
+        assert_eq!(time(ev[0]).as_deref(), Some("2023-05-01T08:15:02.000000Z"));
         assert_eq!(
-            time(ev[0]).as_deref(),
-            Some("2023-05-01T08:15:02.000000Z")
+            a.text("cs-uri-stem").as_deref(),
+            Some("/aspnet_client/system_web/shell.aspx")
         );
-        assert_eq!(a.text("cs-uri-stem").as_deref(), Some("/aspnet_client/system_web/shell.aspx"));
-        assert_eq!(a.text("cs-uri").as_deref(), Some("/aspnet_client/system_web/shell.aspx?cmd=whoami"));
-        assert_eq!(a.text("cs(User-Agent)").as_deref(), Some("Mozilla/5.0+(Windows+NT+10.0)"));
-        assert_eq!(a.text("cs-user-agent").as_deref(), Some("Mozilla/5.0+(Windows+NT+10.0)"));
+        assert_eq!(
+            a.text("cs-uri").as_deref(),
+            Some("/aspnet_client/system_web/shell.aspx?cmd=whoami")
+        );
+        assert_eq!(
+            a.text("cs(User-Agent)").as_deref(),
+            Some("Mozilla/5.0+(Windows+NT+10.0)")
+        );
+        assert_eq!(
+            a.text("cs-user-agent").as_deref(),
+            Some("Mozilla/5.0+(Windows+NT+10.0)")
+        );
         assert_eq!(a.get("sc-status"), Some(&Value::Int(200)));
         assert_eq!(a.get("time-taken"), Some(&Value::Int(31)));
         assert_eq!(a.text("s-port").as_deref(), Some("443"));
@@ -274,10 +317,7 @@ mod tests {
         assert_eq!(a.get("cs(Referer)"), None);
         let b = &ev[1].fields;
         assert_eq!(ev[1].source.line, Some(9));
-        assert_eq!(
-            time(ev[1]).as_deref(),
-            Some("2023-05-02T09:00:00.250000Z")
-        );
+        assert_eq!(time(ev[1]).as_deref(), Some("2023-05-02T09:00:00.250000Z"));
         assert_eq!(b.text("cs-host").as_deref(), Some("mail.example.com"));
         assert_eq!(b.get("sc-status"), Some(&Value::Int(404)));
         assert_eq!(b.get("s-ip"), None);
@@ -301,11 +341,11 @@ mod tests {
         let (items, stats) = read_all(data.as_bytes(), &ReadOptions::default());
         assert_eq!((stats.events, stats.errors), (1, 0));
         let e = events(&items)[0];
+        assert_eq!(time(e).as_deref(), Some("2001-10-31T08:00:18.000000Z"));
         assert_eq!(
-            time(e).as_deref(),
-            Some("2001-10-31T08:00:18.000000Z")
+            e.fields.text("cs-user-agent").as_deref(),
+            Some("Mozilla/4.5 [en] \"q\"")
         );
-        assert_eq!(e.fields.text("cs-user-agent").as_deref(), Some("Mozilla/4.5 [en] \"q\""));
         assert_eq!(e.fields.text("cs-uri-stem").as_deref(), Some("/a"));
         assert_eq!(e.fields.text("cs-uri-query").as_deref(), Some("b=1"));
         assert_eq!(e.fields.text("extra").as_deref(), Some("surplus"));
@@ -319,9 +359,15 @@ mod tests {
         )
         .into_bytes();
         let mut data = data;
-        let pos = data.windows(3).position(|w| w == "\u{fffd}".as_bytes()).unwrap();
+        let pos = data
+            .windows(3)
+            .position(|w| w == "\u{fffd}".as_bytes())
+            .unwrap();
         data.splice(pos..pos + 3, [0xff]);
-        let opts = ReadOptions { max_line: 100, ..ReadOptions::default() };
+        let opts = ReadOptions {
+            max_line: 100,
+            ..ReadOptions::default()
+        };
         let (items, stats) = read_all(&data, &opts);
         assert_eq!((stats.events, stats.errors), (2, 1));
         match &items[0] {
@@ -332,7 +378,10 @@ mod tests {
             other => panic!("expected an error, got {other:?}"),
         }
         let ev = events(&items);
-        assert_eq!(ev[0].fields.text("cs-uri-stem").as_deref(), Some("/\u{fffd}"));
+        assert_eq!(
+            ev[0].fields.text("cs-uri-stem").as_deref(),
+            Some("/\u{fffd}")
+        );
         assert_eq!(ev[1].fields.text("cs-uri-stem").as_deref(), Some("/cut"));
         assert_eq!(ev[1].source.line, Some(4));
         let (items, stats) = read_all(b"", &ReadOptions::default());
@@ -354,8 +403,12 @@ mod tests {
 
     #[test]
     fn sniffing() {
-        assert!(looks_like(b"\xEF\xBB\xBF#Software: Microsoft IIS\r\n#Version: 1.0\r\n"));
+        assert!(looks_like(
+            b"\xEF\xBB\xBF#Software: Microsoft IIS\r\n#Version: 1.0\r\n"
+        ));
         assert!(looks_like(b"#Fields: date time\n"));
-        assert!(!looks_like(b"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1\n"));
+        assert!(!looks_like(
+            b"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1\n"
+        ));
     }
 }

@@ -7,10 +7,13 @@ use std::io::BufReader;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-type Reader = fn(&str, BufReader<std::fs::File>, &ReadOptions, &mut ferret_logs::Sink<'_>) -> ReadStats;
+type Reader =
+    fn(&str, BufReader<std::fs::File>, &ReadOptions, &mut ferret_logs::Sink<'_>) -> ReadStats;
 
 fn dataset(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/datasets")
+        .join(rel)
 }
 
 fn read_file(path: &Path, reader: Reader) -> Option<(Vec<Event>, Vec<ReadError>, ReadStats)> {
@@ -20,16 +23,24 @@ fn read_file(path: &Path, reader: Reader) -> Option<(Vec<Event>, Vec<ReadError>,
     };
     let (mut events, mut errors) = (Vec::new(), Vec::new());
     let display = path.display().to_string();
-    let stats = reader(&display, BufReader::new(file), &ReadOptions::default(), &mut |item| {
-        match item {
-            Item::Event(e) => events.push(e),
-            Item::Error(e) => errors.push(e),
-        }
-        ControlFlow::Continue(())
-    });
+    let stats = reader(
+        &display,
+        BufReader::new(file),
+        &ReadOptions::default(),
+        &mut |item| {
+            match item {
+                Item::Event(e) => events.push(e),
+                Item::Error(e) => errors.push(e),
+            }
+            ControlFlow::Continue(())
+        },
+    );
     assert_eq!(stats.events, events.len() as u64);
     assert_eq!(stats.errors, errors.len() as u64);
-    assert_eq!(stats.bytes, std::fs::metadata(path).map(|m| m.len()).unwrap_or(0));
+    assert_eq!(
+        stats.bytes,
+        std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+    );
     Some((events, errors, stats))
 }
 
@@ -43,7 +54,8 @@ fn data_lines(path: &Path) -> usize {
 
 #[test]
 fn tunna_iis_log_every_data_line_is_an_event() {
-    let path = dataset("evtx/other-logs/EVTX-ATTACK-SAMPLES/Command and Control/Tunna_rdp_tunnel_IIS.log");
+    let path =
+        dataset("evtx/other-logs/EVTX-ATTACK-SAMPLES/Command and Control/Tunna_rdp_tunnel_IIS.log");
     let Some((events, errors, _)) = read_file(&path, w3c::read) else {
         return;
     };
@@ -56,8 +68,14 @@ fn tunna_iis_log_every_data_line_is_an_event() {
         first.time.map(|t| t.to_rfc3339()).as_deref(),
         Some("2019-09-03T10:13:36.000000Z")
     );
-    assert_eq!(first.fields.text("cs-uri-stem").as_deref(), Some("/erp/conn.aspx"));
-    assert_eq!(first.fields.text("cs-uri-query").as_deref(), Some("proxy&port=3389&ip=127.0.0.1"));
+    assert_eq!(
+        first.fields.text("cs-uri-stem").as_deref(),
+        Some("/erp/conn.aspx")
+    );
+    assert_eq!(
+        first.fields.text("cs-uri-query").as_deref(),
+        Some("proxy&port=3389&ip=127.0.0.1")
+    );
     assert_eq!(
         first.fields.text("cs-uri").as_deref(),
         Some("/erp/conn.aspx?proxy&port=3389&ip=127.0.0.1")
@@ -71,7 +89,9 @@ fn tunna_iis_log_every_data_line_is_an_event() {
         .filter(|e| e.fields.text("cs-method").as_deref() == Some("POST"))
         .count();
     assert!(posts > 100, "{posts}");
-    assert!(w3c::looks_like(&std::fs::read(&path).unwrap_or_default()[..4096]));
+    assert!(w3c::looks_like(
+        &std::fs::read(&path).unwrap_or_default()[..4096]
+    ));
 }
 
 #[test]
@@ -106,16 +126,26 @@ fn iis_w3c_samples() {
         Some("2000-10-09T16:44:49.000000Z")
     );
     assert_eq!(
-        events.last().and_then(|e| e.time).map(|t| t.to_rfc3339()).as_deref(),
+        events
+            .last()
+            .and_then(|e| e.time)
+            .map(|t| t.to_rfc3339())
+            .as_deref(),
         Some("2000-10-10T16:48:05.000000Z")
     );
     // logfile_w3c.3: IIS Advanced Logging, quoted values with doubled quotes.
     let Some((events, _, _)) = read_file(&dir.join("logfile_w3c.3"), w3c::read) else {
         return;
     };
-    assert_eq!(events[0].fields.text("cs-host").as_deref(), Some("xzy.example.com"));
+    assert_eq!(
+        events[0].fields.text("cs-host").as_deref(),
+        Some("xzy.example.com")
+    );
     assert_eq!(events[0].fields.text("c-ip").as_deref(), Some("70.95.0.0"));
-    assert_eq!(events[2].fields.text("sc-substatus").as_deref(), Some(" \"garbage\" w/ spaces "));
+    assert_eq!(
+        events[2].fields.text("sc-substatus").as_deref(),
+        Some(" \"garbage\" w/ spaces ")
+    );
     assert_eq!(events[2].fields.get("time-taken"), Some(&Value::Int(359)));
 }
 
@@ -132,18 +162,26 @@ fn combined_samples() {
         let Some((events, errors, _)) = read_file(&dir.join(name), combined::read) else {
             continue;
         };
-        assert_eq!((events.len(), errors.len()), (want_events, want_errors), "{name}: {errors:?}");
+        assert_eq!(
+            (events.len(), errors.len()),
+            (want_events, want_errors),
+            "{name}: {errors:?}"
+        );
         for e in &events {
             assert!(e.time.is_some(), "{name}");
             assert!(e.fields.get("sc-status").is_some(), "{name}");
         }
-        assert!(combined::looks_like(&std::fs::read(dir.join(name)).unwrap_or_default()));
+        assert!(combined::looks_like(
+            &std::fs::read(dir.join(name)).unwrap_or_default()
+        ));
     }
-    let Some((_, errors, _)) = read_file(&dir.join("logfile_bad_access_log.0"), combined::read) else {
+    let Some((_, errors, _)) = read_file(&dir.join("logfile_bad_access_log.0"), combined::read)
+    else {
         return;
     };
     assert_eq!(errors[0].line, Some(2));
-    let Some((events, _, _)) = read_file(&dir.join("logfile_shop_access_log.0"), combined::read) else {
+    let Some((events, _, _)) = read_file(&dir.join("logfile_shop_access_log.0"), combined::read)
+    else {
         return;
     };
     let first = &events[0];
@@ -151,7 +189,10 @@ fn combined_samples() {
         first.time.map(|t| t.to_rfc3339()).as_deref(),
         Some("2019-01-22T00:26:14.000000Z")
     );
-    assert_eq!(first.fields.text("cs-user-agent").as_deref(), Some("Mozilla/5.0 (compatible; AhrefsBot/6.1; +http://ahrefs.com/robot/)"));
+    assert_eq!(
+        first.fields.text("cs-user-agent").as_deref(),
+        Some("Mozilla/5.0 (compatible; AhrefsBot/6.1; +http://ahrefs.com/robot/)")
+    );
     assert_eq!(first.fields.text("extra").as_deref(), Some("-"));
     assert_eq!(first.fields.get("sc-bytes"), Some(&Value::Int(30577)));
 }
@@ -167,7 +208,10 @@ fn apache_webshell_access_log() {
     let cmd = &events[3];
     assert_eq!(cmd.source.line, Some(4));
     assert_eq!(cmd.fields.text("cs-uri-stem").as_deref(), Some("/"));
-    assert_eq!(cmd.fields.text("cs-uri-query").as_deref(), Some("cmd=whoami"));
+    assert_eq!(
+        cmd.fields.text("cs-uri-query").as_deref(),
+        Some("cmd=whoami")
+    );
     assert_eq!(cmd.fields.get("sc-bytes"), Some(&Value::Int(42)));
     assert_eq!(cmd.fields.get("cs-user-agent"), None);
 }
@@ -200,5 +244,7 @@ fn tomcat_access_log_with_garbage_requests() {
         })
         .count();
     assert!(jsp > 10, "{jsp}");
-    assert!(combined::looks_like(&std::fs::read(&path).unwrap_or_default()[..8192]));
+    assert!(combined::looks_like(
+        &std::fs::read(&path).unwrap_or_default()[..8192]
+    ));
 }

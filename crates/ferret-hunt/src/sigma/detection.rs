@@ -360,6 +360,26 @@ impl Sel {
         }
     }
 
+    /// Appends the Sigma field names the selection reads (with `|fieldref`
+    /// targets); `false` when it reads every field (keywords).
+    pub(crate) fn fields_read<'a>(&'a self, out: &mut Vec<&'a str>) -> bool {
+        match self {
+            Sel::And(tests) => {
+                for t in tests {
+                    out.push(&t.field);
+                    for p in t.values.items.iter().flatten() {
+                        if let Pattern::FieldRef { field, .. } = p {
+                            out.push(field);
+                        }
+                    }
+                }
+                true
+            }
+            Sel::Or(alts) => alts.iter().all(|s| s.fields_read(out)),
+            Sel::Keywords(_) => false,
+        }
+    }
+
     /// Literals one of which occurs in some field value whenever the selection holds.
     pub(crate) fn literals(&self) -> Option<Literals> {
         match self {

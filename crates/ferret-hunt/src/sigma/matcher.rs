@@ -41,17 +41,29 @@ struct Texts {
     elems: Vec<(Range<usize>, Range<usize>)>,
     elem_field: Vec<usize>,
     field_elems: Vec<Range<usize>>,
+    /// Per field: which of the event's buckets read it (bit per bucket).
+    field_mask: Vec<u64>,
 }
 
 impl Texts {
-    fn fill(&mut self, event: &Event) {
+    /// Fills the texts of the fields `wanted` gives a non-zero mask (bit i:
+    /// the event's i-th bucket reads the field, by lowercased name); other
+    /// fields get no elements (no rule of the event's buckets reads them).
+    fn fill(&mut self, event: &Event, wanted: &mut impl FnMut(&str) -> u64) {
         self.raw.clear();
         self.hay.clear();
         self.elems.clear();
         self.elem_field.clear();
         self.field_elems.clear();
-        for (fi, (_, v)) in event.fields.iter().enumerate() {
+        self.field_mask.clear();
+        for (fi, (name, v)) in event.fields.iter().enumerate() {
             let start = self.elems.len();
+            let mask = wanted(name);
+            self.field_mask.push(mask);
+            if mask == 0 {
+                self.field_elems.push(start..start);
+                continue;
+            }
             match v {
                 Value::List(items) => items.iter().for_each(|i| self.push(fi, i)),
                 other => self.push(fi, other),
@@ -171,15 +183,41 @@ impl<'a> Matcher<'a> {
         if self.buckets.is_empty() {
             return;
         }
-        self.texts.fill(event);
+        // Buckets past the 64th (never seen in practice) read every field.
+        let buckets = &self.buckets;
+        let name_buf = &mut self.buf;
+        self.texts.fill(event, &mut |name: &str| {
+            name_buf.clear();
+            name_buf.push_str(name);
+            name_buf.make_ascii_lowercase();
+            let mut mask = 0u64;
+            for (i, &b) in buckets.iter().enumerate() {
+                let reads = match &set.buckets[b].fields {
+                    None => true,
+                    Some(f) => i >= 64 || f.contains(name_buf.as_str()),
+                };
+                if reads {
+                    mask |= 1u64 << i.min(63);
+                }
+            }
+            mask
+        });
         self.cands.clear();
-        for &b in &self.buckets {
+        for (bi, &b) in self.buckets.iter().enumerate() {
             let bucket = &set.buckets[b];
             self.slots.clear();
             if set.prefilter {
-                bucket
-                    .filter
-                    .hits(&self.texts.hay, &mut self.seen, &mut self.slots);
+                // Only the fields this bucket's rules read can hold their literals.
+                let bit = 1u64 << bi.min(63);
+                let texts = &self.texts;
+                let elems = texts
+                    .field_mask
+                    .iter()
+                    .enumerate()
+                    .filter(move |(_, m)| *m & bit != 0)
+                    .flat_map(|(f, _)| texts.field_elems[f].clone())
+                    .map(|e| &texts.hay[texts.elems[e].1.clone()]);
+                bucket.filter.hits(elems, &mut self.seen, &mut self.slots);
             } else {
                 self.slots.extend(0..bucket.rules.len() as u32);
             }

@@ -149,11 +149,12 @@ impl Modifiers {
         }
         match m.special {
             Special::None => {}
-            Special::FieldRef => {
-                if !m.transforms.is_empty() {
-                    return Err(Refusal::new("fieldref cannot be combined with value transformations"));
-                }
+            Special::FieldRef if !m.transforms.is_empty() => {
+                return Err(Refusal::new(
+                    "fieldref cannot be combined with value transformations",
+                ))
             }
+            Special::FieldRef => {}
             _ if kind_set || !m.transforms.is_empty() => {
                 return Err(Refusal::new(
                     "re/cidr/exists/lt/gt cannot be combined with contains/startswith/endswith or transformations",
@@ -212,7 +213,7 @@ impl Modifiers {
                         let last = msg.lines().last().unwrap_or("").trim().to_owned();
                         Refusal::new(format!("bad regex: {last}"))
                     })?;
-                Ok(vec![Pattern::Regex(re)])
+                Ok(vec![Pattern::Regex(Box::new(re))])
             }
             Special::Cidr => {
                 let net: ipnet::IpNet = text
@@ -496,9 +497,37 @@ pub(crate) enum TextMatch {
     Exact(String),
     Prefix(String),
     Suffix(String),
-    Contains(String),
+    Contains(Box<Needle>),
     /// The whole value must match; `*` any run, `?` one character.
     Glob(Vec<GlobTok>),
+}
+
+/// A substring with its precompiled searcher.
+#[derive(Clone)]
+pub(crate) struct Needle {
+    text: String,
+    finder: memchr::memmem::Finder<'static>,
+}
+
+impl Needle {
+    fn new(text: String) -> Needle {
+        let finder = memchr::memmem::Finder::new(text.as_bytes()).into_owned();
+        Needle { text, finder }
+    }
+}
+
+impl PartialEq for Needle {
+    fn eq(&self, other: &Needle) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Needle {}
+
+impl std::fmt::Debug for Needle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.text.fmt(f)
+    }
 }
 
 /// A glob pattern element, byte-wise over UTF-8.
@@ -537,7 +566,9 @@ impl TextMatch {
             [Tok::Any] => TextMatch::Prefix(String::new()),
             [Tok::Lit(l), Tok::Any] => TextMatch::Prefix(l.clone()),
             [Tok::Any, Tok::Lit(l)] => TextMatch::Suffix(l.clone()),
-            [Tok::Any, Tok::Lit(l), Tok::Any] => TextMatch::Contains(l.clone()),
+            [Tok::Any, Tok::Lit(l), Tok::Any] => {
+                TextMatch::Contains(Box::new(Needle::new(l.clone())))
+            }
             _ => TextMatch::Glob(
                 norm.iter()
                     .flat_map(|t| match t {
@@ -556,7 +587,7 @@ impl TextMatch {
             TextMatch::Exact(l) => s == l,
             TextMatch::Prefix(l) => s.starts_with(l.as_str()),
             TextMatch::Suffix(l) => s.ends_with(l.as_str()),
-            TextMatch::Contains(l) => memchr::memmem::find(s.as_bytes(), l.as_bytes()).is_some(),
+            TextMatch::Contains(n) => n.finder.find(s.as_bytes()).is_some(),
             TextMatch::Glob(p) => glob_match(p, s.as_bytes()),
         }
     }
@@ -565,10 +596,8 @@ impl TextMatch {
     /// form when case-insensitive), if any.
     pub(crate) fn required_literal(&self) -> Option<String> {
         let lit = match self {
-            TextMatch::Exact(l)
-            | TextMatch::Prefix(l)
-            | TextMatch::Suffix(l)
-            | TextMatch::Contains(l) => l.clone(),
+            TextMatch::Exact(l) | TextMatch::Prefix(l) | TextMatch::Suffix(l) => l.clone(),
+            TextMatch::Contains(n) => n.text.clone(),
             TextMatch::Glob(p) => {
                 let mut best: Vec<u8> = Vec::new();
                 let mut cur: Vec<u8> = Vec::new();
@@ -672,7 +701,7 @@ pub(crate) enum Pattern {
     /// Text comparison (lowercased literal unless `cased`).
     Text { m: TextMatch, cased: bool },
     /// `|re` (case-sensitive unless `|i`).
-    Regex(regex::Regex),
+    Regex(Box<regex::Regex>),
     /// `|cidr`.
     Cidr(ipnet::IpNet),
     /// `|lt`, `|lte`, `|gt`, `|gte`.

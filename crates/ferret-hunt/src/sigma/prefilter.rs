@@ -4,10 +4,13 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use super::condition::Cond;
 use super::detection::Sel;
+
+/// Buckets whose literals total more bytes than this use an NFA (DFA memory bound).
+const DFA_MAX_PATTERN_BYTES: usize = 256 * 1024;
 
 /// Alternatives: a match implies one of them occurs (lowercased) in a field value.
 pub(crate) type Literals = Vec<String>;
@@ -88,10 +91,20 @@ impl BucketFilter {
         let ac = if pats.is_empty() {
             None
         } else {
-            match AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .build(&pats)
-            {
+            // A DFA when it stays small enough (one table lookup per byte), else an NFA.
+            let build = |kind| {
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .kind(kind)
+                    .build(&pats)
+            };
+            let total: usize = pats.iter().map(|p| p.len()).sum();
+            let dfa = if total <= DFA_MAX_PATTERN_BYTES {
+                build(Some(AhoCorasickKind::DFA)).ok()
+            } else {
+                None
+            };
+            match dfa.map(Ok).unwrap_or_else(|| build(None)) {
                 Ok(ac) => Some(ac),
                 Err(_) => {
                     // Too large to build: evaluate every rule (exact, only slower).
@@ -113,18 +126,25 @@ impl BucketFilter {
         self.pattern_slots.len()
     }
 
-    /// Marks every slot whose literal set `hay` hits; `seen` is scratch sized
-    /// to [`patterns`](Self::patterns).
-    pub(crate) fn hits(&self, hay: &str, seen: &mut Vec<bool>, out: &mut Vec<u32>) {
+    /// Appends every slot whose literal set one of the `texts` (lowercased
+    /// field values) hits, and the always-evaluated slots; `seen` is scratch.
+    pub(crate) fn hits<'t>(
+        &self,
+        texts: impl Iterator<Item = &'t str>,
+        seen: &mut Vec<bool>,
+        out: &mut Vec<u32>,
+    ) {
         out.extend_from_slice(&self.always);
         let Some(ac) = &self.ac else { return };
         seen.clear();
         seen.resize(self.pattern_slots.len(), false);
-        for m in ac.find_overlapping_iter(hay) {
-            let id = m.pattern().as_usize();
-            if !seen[id] {
-                seen[id] = true;
-                out.extend_from_slice(&self.pattern_slots[id]);
+        for t in texts {
+            for m in ac.find_overlapping_iter(t) {
+                let id = m.pattern().as_usize();
+                if !seen[id] {
+                    seen[id] = true;
+                    out.extend_from_slice(&self.pattern_slots[id]);
+                }
             }
         }
     }
@@ -167,12 +187,16 @@ mod tests {
         assert_eq!(f.patterns(), 3);
         let mut seen = Vec::new();
         let mut out = Vec::new();
-        f.hits("c:\\windows\\cmd.exe\nwhoami /all", &mut seen, &mut out);
+        f.hits(
+            ["c:\\windows\\cmd.exe", "whoami /all"].into_iter(),
+            &mut seen,
+            &mut out,
+        );
         out.sort_unstable();
         out.dedup();
         assert_eq!(out, vec![0, 1, 2]);
         out.clear();
-        f.hits("nothing", &mut seen, &mut out);
+        f.hits(std::iter::once("nothing"), &mut seen, &mut out);
         assert_eq!(out, vec![1]);
     }
 }

@@ -1,7 +1,7 @@
 //! Loading rule files into an immutable [`RuleSet`]: documents to compiled
 //! rules, logsource routes, per-route prefilter buckets and correlations.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use ferret_core::LogFormat;
@@ -309,6 +309,9 @@ pub(crate) struct Bucket {
     pub(crate) route: usize,
     pub(crate) rules: Vec<u32>,
     pub(crate) filter: BucketFilter,
+    /// Lowercased event field names the bucket's rules read (after the
+    /// route's aliases); `None` when some rule reads every field (keywords).
+    pub(crate) fields: Option<HashSet<String>>,
 }
 
 /// Which buckets an event of one format may enter.
@@ -340,6 +343,40 @@ impl std::fmt::Debug for RuleSet {
             .field("prefilter", &self.prefilter)
             .finish()
     }
+}
+
+/// The lowercased event field names a bucket's rules read, `None` for all.
+fn fields_read(
+    rules: &[CompiledRule],
+    members: &[u32],
+    route: &Route,
+    correlations: &CorrelationSet,
+) -> Option<HashSet<String>> {
+    let mut names: Vec<&str> = Vec::new();
+    for &i in members {
+        let r = &rules[i as usize];
+        for s in &r.det.sels {
+            if !s.fields_read(&mut names) {
+                return None;
+            }
+        }
+        names.extend(
+            correlations
+                .captured_fields(RuleId(i as usize))
+                .iter()
+                .map(String::as_str),
+        );
+    }
+    Some(
+        names
+            .into_iter()
+            .map(|n| {
+                route
+                    .event_field(&n.to_ascii_lowercase(), n)
+                    .to_ascii_lowercase()
+            })
+            .collect(),
+    )
 }
 
 /// Position of a format in [`LogFormat::ALL`].
@@ -375,11 +412,13 @@ impl RuleSet {
                 .iter()
                 .map(|&i| rules[i as usize].literals.clone())
                 .collect();
+            let fields = fields_read(&rules, &members, &routes[route], &correlations);
             let b = buckets.len();
             buckets.push(Bucket {
                 route,
                 rules: members,
                 filter: BucketFilter::new(&reqs),
+                fields,
             });
             let channels = routes[route].exact_channels();
             for &f in &routes[route].formats {

@@ -299,15 +299,28 @@ impl WeblogConfig {
 
         let l = &raw.limits;
         check_range("limits.max_sites", l.max_sites as u64, 1, 1_000_000)?;
-        check_range("limits.max_uris_per_site", l.max_uris_per_site as u64, 1, 10_000_000)?;
+        check_range(
+            "limits.max_uris_per_site",
+            l.max_uris_per_site as u64,
+            1,
+            10_000_000,
+        )?;
         check_range("limits.clients_per_uri", l.clients_per_uri as u64, 2, 4096)?;
-        check_range("limits.site_client_sketch", l.site_client_sketch as u64, 2, 65_536)?;
+        check_range(
+            "limits.site_client_sketch",
+            l.site_client_sketch as u64,
+            2,
+            65_536,
+        )?;
         check_range("limits.max_uri_len", l.max_uri_len as u64, 16, 65_536)?;
         check_range("limits.max_query_len", l.max_query_len as u64, 0, 1 << 20)?;
         check_range("limits.evidence_first", l.evidence_first as u64, 0, 20)?;
         check_range("limits.evidence_telling", l.evidence_telling as u64, 0, 20)?;
         if l.evidence_first + l.evidence_telling > 20 {
-            return Err(invalid("limits", "evidence_first + evidence_telling must be <= 20"));
+            return Err(invalid(
+                "limits",
+                "evidence_first + evidence_telling must be <= 20",
+            ));
         }
 
         let mut script_extensions = Vec::new();
@@ -343,9 +356,17 @@ impl WeblogConfig {
         check_weight("signals.new_post.weight", s.new_post.weight)?;
         check_weight("signals.few_clients.weight", s.few_clients.weight)?;
         if !(s.few_clients.min_ratio.is_finite() && s.few_clients.min_ratio >= 1.0) {
-            return Err(invalid("signals.few_clients.min_ratio", "must be a number >= 1"));
+            return Err(invalid(
+                "signals.few_clients.min_ratio",
+                "must be a number >= 1",
+            ));
         }
-        check_range("signals.few_clients.max_clients", s.few_clients.max_clients, 1, 1000)?;
+        check_range(
+            "signals.few_clients.max_clients",
+            s.few_clients.max_clients,
+            1,
+            1000,
+        )?;
         check_weight("signals.no_referer.weight", s.no_referer.weight)?;
         check_fraction("signals.no_referer.min_fraction", s.no_referer.min_fraction)?;
         check_fraction(
@@ -353,12 +374,25 @@ impl WeblogConfig {
             s.no_referer.min_site_fraction,
         )?;
         check_weight("signals.size_swing.weight", s.size_swing.weight)?;
-        check_range("signals.size_swing.min_responses", s.size_swing.min_responses, 2, 1 << 32)?;
+        check_range(
+            "signals.size_swing.min_responses",
+            s.size_swing.min_responses,
+            2,
+            1 << 32,
+        )?;
         if !(s.size_swing.min_cv.is_finite() && s.size_swing.min_cv > 0.0) {
-            return Err(invalid("signals.size_swing.min_cv", "must be a number above 0"));
+            return Err(invalid(
+                "signals.size_swing.min_cv",
+                "must be a number above 0",
+            ));
         }
         check_weight("signals.post_heavy.weight", s.post_heavy.weight)?;
-        check_range("signals.post_heavy.max_clients", s.post_heavy.max_clients, 1, 1000)?;
+        check_range(
+            "signals.post_heavy.max_clients",
+            s.post_heavy.max_clients,
+            1,
+            1000,
+        )?;
         if s.few_clients.max_clients as usize >= l.clients_per_uri
             || s.post_heavy.max_clients as usize >= l.clients_per_uri
         {
@@ -369,7 +403,10 @@ impl WeblogConfig {
         }
         let r = &s.referred;
         if !(r.weight.is_finite() && (-1000.0..=0.0).contains(&r.weight)) {
-            return Err(invalid("signals.referred.weight", "must be a number in -1000..=0"));
+            return Err(invalid(
+                "signals.referred.weight",
+                "must be a number in -1000..=0",
+            ));
         }
         check_fraction("signals.referred.min_fraction", r.min_fraction)?;
         let script_name = ScriptName {
@@ -444,18 +481,26 @@ mod tests {
             c.post_heavy.weight,
             c.script_name.weight,
         ] {
-            assert!(w < c.threshold(), "weak signal weight {w} reaches the threshold");
+            assert!(
+                w < c.threshold(),
+                "weak signal weight {w} reaches the threshold"
+            );
         }
     }
 
     #[test]
     fn bad_settings_are_rejected_with_context() {
         let bad_weight = SHIPPED.replacen("weight = 15.0", "weight = -1.0", 1);
-        let e = WeblogConfig::from_toml(&bad_weight).unwrap_err().to_string();
+        let e = WeblogConfig::from_toml(&bad_weight)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("weight"), "{e}");
         let bad_regex = SHIPPED.replacen("param = '^z0$'", "param = '(('", 1);
         let e = WeblogConfig::from_toml(&bad_regex).unwrap_err().to_string();
-        assert!(e.contains("shape[") && e.contains("regular expression"), "{e}");
+        assert!(
+            e.contains("shape[") && e.contains("regular expression"),
+            "{e}"
+        );
         let unknown = format!("{SHIPPED}\n[extra]\nx = 1\n");
         assert!(WeblogConfig::from_toml(&unknown).is_err());
         let bands = SHIPPED.replacen("severity = \"medium\"", "severity = \"low\"", 1);

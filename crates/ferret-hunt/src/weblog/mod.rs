@@ -148,7 +148,14 @@ impl WeblogAnalyzer {
             telling,
         });
         let before = site.dropped;
-        site.observe_candidate(&req, candidate, &shapes, cfg.shapes.len(), line, &cfg.limits);
+        site.observe_candidate(
+            &req,
+            candidate,
+            &shapes,
+            cfg.shapes.len(),
+            line,
+            &cfg.limits,
+        );
         self.dropped += site.dropped - before;
     }
 

@@ -174,16 +174,21 @@ impl Candidate {
         special_dirs: &[SpecialDir],
     ) -> Option<Candidate> {
         let name = uri.rsplit(['/', '\\']).next().unwrap_or(uri);
-        let script = name
-            .rsplit_once('.')
-            .is_some_and(|(_, ext)| extensions.iter().any(|e| e.eq_ignore_ascii_case(ext.trim_end())));
+        let script = name.rsplit_once('.').is_some_and(|(_, ext)| {
+            extensions
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(ext.trim_end()))
+        });
         let special_dir = special_dirs.iter().position(|d| {
             let prefix = d.prefix.as_str();
             uri.len() >= prefix.len()
                 && uri.is_char_boundary(prefix.len())
                 && uri[..prefix.len()].eq_ignore_ascii_case(prefix)
         });
-        (script || special_dir.is_some()).then_some(Candidate { script, special_dir })
+        (script || special_dir.is_some()).then_some(Candidate {
+            script,
+            special_dir,
+        })
     }
 }
 
@@ -251,9 +256,15 @@ mod tests {
         assert_eq!(r.uri, "/App/Shell.JSP");
         assert_eq!(r.query.as_deref(), Some("cmd=id"));
         assert!(!r.ok && r.has_referer && r.referred_elsewhere);
-        assert_eq!(referer_path("https://h.test/App/Shell.JSP?a=1", LogFormat::Combined, 64), "/App/Shell.JSP");
+        assert_eq!(
+            referer_path("https://h.test/App/Shell.JSP?a=1", LogFormat::Combined, 64),
+            "/App/Shell.JSP"
+        );
         assert_eq!(referer_path("http://h.test", LogFormat::W3c, 64), "/");
-        assert_eq!(referer_path("/A%2Fb.aspx#x", LogFormat::W3c, 64), "/a/b.aspx");
+        assert_eq!(
+            referer_path("/A%2Fb.aspx#x", LogFormat::W3c, 64),
+            "/a/b.aspx"
+        );
         let exts = vec!["jsp".to_owned()];
         let c = Candidate::of(&r.uri, &exts, &[]).unwrap();
         assert!(c.script && c.special_dir.is_none());
@@ -262,16 +273,29 @@ mod tests {
             prefix: "/owa/auth/".to_owned(),
             weight: 1.0,
         }];
-        assert_eq!(Candidate::of("/OWA/auth/x.js", &exts, &dirs).map(|c| c.special_dir), Some(Some(0)));
+        assert_eq!(
+            Candidate::of("/OWA/auth/x.js", &exts, &dirs).map(|c| c.special_dir),
+            Some(Some(0))
+        );
         assert_eq!(file_name("/a/b/cmd.jsp"), "cmd.jsp");
     }
 
     #[test]
     fn non_web_and_empty_events_are_skipped() {
-        assert!(Request::from_event(&event(LogFormat::Evtx, &[("cs-uri-stem", "/a.php".into())]), 64).is_none());
-        assert!(Request::from_event(&event(LogFormat::W3c, &[("cs-method", "GET".into())]), 64).is_none());
+        assert!(Request::from_event(
+            &event(LogFormat::Evtx, &[("cs-uri-stem", "/a.php".into())]),
+            64
+        )
+        .is_none());
+        assert!(
+            Request::from_event(&event(LogFormat::W3c, &[("cs-method", "GET".into())]), 64)
+                .is_none()
+        );
         let long = format!("/{}é.php", "a".repeat(100));
-        let e = event(LogFormat::Combined, &[("cs-uri-stem", long.as_str().into())]);
+        let e = event(
+            LogFormat::Combined,
+            &[("cs-uri-stem", long.as_str().into())],
+        );
         let r = Request::from_event(&e, 20).unwrap();
         assert!(r.uri.len() <= 20);
     }

@@ -53,7 +53,12 @@ fn signal(name: &'static str, weight: f64, detail: String) -> Signal {
 }
 
 /// Every signal the URI shows; empty when it never answered successfully.
-pub(crate) fn signals(cfg: &WeblogConfig, site: &SiteContext, uri: &str, u: &UriStats) -> Vec<Signal> {
+pub(crate) fn signals(
+    cfg: &WeblogConfig,
+    site: &SiteContext,
+    uri: &str,
+    u: &UriStats,
+) -> Vec<Signal> {
     if u.ok == 0 {
         return Vec::new();
     }

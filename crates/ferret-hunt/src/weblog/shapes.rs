@@ -66,7 +66,8 @@ impl Shape {
                 reason: "needs at least one of param, value, query".into(),
             });
         }
-        let opt = |k: &str, p: &Option<String>| p.as_deref().map(|p| compile(&field(k), p)).transpose();
+        let opt =
+            |k: &str, p: &Option<String>| p.as_deref().map(|p| compile(&field(k), p)).transpose();
         Ok(Shape {
             weight: check_weight(&field("weight"), raw.weight)?,
             param: opt("param", &raw.param)?,
@@ -104,8 +105,8 @@ impl Shape {
             return true;
         }
         q.params.iter().any(|(n, v)| {
-            self.param.as_ref().map_or(true, |re| re.is_match(n))
-                && self.value.as_ref().map_or(true, |re| re.is_match(v))
+            self.param.as_ref().is_none_or(|re| re.is_match(n))
+                && self.value.as_ref().is_none_or(|re| re.is_match(v))
         })
     }
 }
@@ -164,7 +165,10 @@ pub(crate) fn percent_decode(s: &str, plus_as_space: bool) -> String {
         match b[i] {
             b'%' => {
                 let hex = |c: u8| (c as char).to_digit(16);
-                match (b.get(i + 1).and_then(|&c| hex(c)), b.get(i + 2).and_then(|&c| hex(c))) {
+                match (
+                    b.get(i + 1).and_then(|&c| hex(c)),
+                    b.get(i + 2).and_then(|&c| hex(c)),
+                ) {
                     (Some(h), Some(l)) => {
                         out.push((h * 16 + l) as u8);
                         i += 3;
@@ -224,9 +228,15 @@ mod tests {
         assert!(hits("c=cat%20/etc/passwd").contains(&"short_param_command".to_owned()));
         assert!(hits("q=x&f=cat /etc/passwd").contains(&"os_command".to_owned()));
         assert!(hits("a=FilesMan").contains(&"shell_action".to_owned()));
-        assert!(hits("pw=@eval(base64_decode($_POST[z0]));").contains(&"short_param_code".to_owned()));
-        let b64 = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODk=";
-        assert_eq!(hits(&format!("data={b64}")), vec!["base64_value".to_owned()]);
+        assert!(
+            hits("pw=@eval(base64_decode($_POST[z0]));").contains(&"short_param_code".to_owned())
+        );
+        let b64 =
+            "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODk=";
+        assert_eq!(
+            hits(&format!("data={b64}")),
+            vec!["base64_value".to_owned()]
+        );
     }
 
     #[test]

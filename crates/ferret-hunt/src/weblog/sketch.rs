@@ -145,7 +145,11 @@ impl Moments {
         if o.n == 0 {
             return;
         }
-        self.min = if self.n == 0 { o.min } else { self.min.min(o.min) };
+        self.min = if self.n == 0 {
+            o.min
+        } else {
+            self.min.min(o.min)
+        };
         self.max = self.max.max(o.max);
         self.n = self.n.saturating_add(o.n);
         self.sum = self.sum.saturating_add(o.sum);

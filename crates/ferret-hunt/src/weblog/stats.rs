@@ -87,7 +87,9 @@ impl Evidence {
             .collect();
         all.sort();
         all.dedup();
-        all.into_iter().map(|(_, p, l)| (p.to_string(), l)).collect()
+        all.into_iter()
+            .map(|(_, p, l)| (p.to_string(), l))
+            .collect()
     }
 }
 
@@ -147,7 +149,13 @@ impl UriStats {
     }
 
     /// Counts one request; `shapes` are the indexes of the shapes its query matched.
-    fn observe(&mut self, r: &Request<'_>, shapes: &[usize], shape_count: usize, line: Option<LineRef>) {
+    fn observe(
+        &mut self,
+        r: &Request<'_>,
+        shapes: &[usize],
+        shape_count: usize,
+        line: Option<LineRef>,
+    ) {
         self.requests += 1;
         match r.method {
             Method::Read => self.reads += 1,

@@ -150,7 +150,10 @@ fn param_shape_fires_on_successful_shell_queries_only() {
 
 #[test]
 fn new_script_needs_a_late_first_success() {
-    let late = with(background(), [r(8 * HOUR, "198.51.100.1", "GET", "/late.aspx")]);
+    let late = with(
+        background(),
+        [r(8 * HOUR, "198.51.100.1", "GET", "/late.aspx")],
+    );
     assert!(signals_of(&late, "/late.aspx").contains(&"new_script"));
     assert!(!signals_of(&late, "/default.aspx").contains(&"new_script"));
     let early = with(background(), [r(60, "198.51.100.1", "GET", "/early.aspx")]);
@@ -163,12 +166,18 @@ fn new_post_needs_posts_to_start_late() {
     for i in 0..10 {
         reqs.push(r(i * 600, &format!("198.51.100.{i}"), "GET", "/login.aspx"));
     }
-    let late = with(reqs.clone(), [r(7 * HOUR, "203.0.113.9", "POST", "/login.aspx")]);
+    let late = with(
+        reqs.clone(),
+        [r(7 * HOUR, "203.0.113.9", "POST", "/login.aspx")],
+    );
     assert!(signals_of(&late, "/login.aspx").contains(&"new_post"));
     let early = with(reqs, [r(120, "198.51.100.3", "POST", "/login.aspx")]);
     assert!(!signals_of(&early, "/login.aspx").contains(&"new_post"));
     // First seen with a POST: that is new_script's case, not a second signal.
-    let fresh = with(background(), [r(7 * HOUR, "203.0.113.9", "POST", "/fresh.aspx")]);
+    let fresh = with(
+        background(),
+        [r(7 * HOUR, "203.0.113.9", "POST", "/fresh.aspx")],
+    );
     assert_eq!(signals_of(&fresh, "/fresh.aspx"), vec!["new_script"]);
 }
 
@@ -182,7 +191,14 @@ fn few_clients_is_relative_to_the_site() {
     assert!(!signals_of(&reqs, "/default.aspx").contains(&"few_clients"));
     // A site with only two clients: one client per script is normal there.
     let small: Vec<R> = (0..6)
-        .map(|i| r(i, if i % 2 == 0 { "10.0.0.1" } else { "10.0.0.2" }, "GET", "/a.aspx"))
+        .map(|i| {
+            r(
+                i,
+                if i % 2 == 0 { "10.0.0.1" } else { "10.0.0.2" },
+                "GET",
+                "/a.aspx",
+            )
+        })
         .chain((0..3).map(|i| r(10 + i, "10.0.0.1", "GET", "/tools/x.aspx")))
         .collect();
     assert!(!signals_of(&small, "/tools/x.aspx").contains(&"few_clients"));
@@ -223,7 +239,13 @@ fn size_swing_is_per_client() {
     let spread = with(
         background(),
         sizes.iter().enumerate().map(|(i, &b)| {
-            r(HOUR + i as i64, &format!("203.0.113.{i}"), "POST", "/s.aspx").bytes(b)
+            r(
+                HOUR + i as i64,
+                &format!("203.0.113.{i}"),
+                "POST",
+                "/s.aspx",
+            )
+            .bytes(b)
         }),
     );
     assert!(!signals_of(&spread, "/s.aspx").contains(&"size_swing"));
@@ -249,7 +271,12 @@ fn script_name_and_special_dir() {
         background(),
         [
             r(HOUR, "203.0.113.9", "GET", "/up/cmd.aspx"),
-            r(HOUR, "203.0.113.9", "GET", "/aspnet_client/system_web/err.aspx"),
+            r(
+                HOUR,
+                "203.0.113.9",
+                "GET",
+                "/aspnet_client/system_web/err.aspx",
+            ),
         ],
     );
     assert!(signals_of(&reqs, "/up/cmd.aspx").contains(&"script_name"));
@@ -258,7 +285,14 @@ fn script_name_and_special_dir() {
     // The OWA logon page used by every client from the start is not special.
     let owa = with(
         background(),
-        (0..20).map(|i| r(i * 60, &format!("198.51.100.{i}"), "POST", "/owa/auth/logon.aspx")),
+        (0..20).map(|i| {
+            r(
+                i * 60,
+                &format!("198.51.100.{i}"),
+                "POST",
+                "/owa/auth/logon.aspx",
+            )
+        }),
     );
     assert!(!signals_of(&owa, "/owa/auth/logon.aspx").contains(&"special_dir"));
 }
@@ -285,12 +319,16 @@ fn referred_counts_against_only_what_scored() {
     let sizes = [52, 40_000, 310, 9_000, 75, 22_000, 130];
     let ajax = with(
         background(),
-        sizes.iter().enumerate().map(|(i, &b)| {
-            r(i as i64 * 60, "203.0.113.5", "POST", "/admin/ajax.aspx").bytes(b)
-        }),
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| r(i as i64 * 60, "203.0.113.5", "POST", "/admin/ajax.aspx").bytes(b)),
     );
     let got = signals_of(&ajax, "/admin/ajax.aspx");
-    assert!(got.contains(&"referred") && got.contains(&"size_swing"), "{got:?}");
+    assert!(
+        got.contains(&"referred") && got.contains(&"size_swing"),
+        "{got:?}"
+    );
     assert!(analyze(&events(&ajax)).finish().is_empty());
     // Self-referencing requests (a shell's own form) do not count as referred.
     let own: Vec<R> = background()
@@ -318,18 +356,32 @@ fn busy_cms_site_stays_below_medium() {
         }
     }
     // The site calling its own cron every 10 minutes, without a Referer.
-    reqs.extend((0..72).map(|i| r(i * 600, "127.0.0.1", "POST", "/wp-cron.php").bytes(0).no_ref()));
+    reqs.extend((0..72).map(|i| {
+        r(i * 600, "127.0.0.1", "POST", "/wp-cron.php")
+            .bytes(0)
+            .no_ref()
+    }));
     // One administrator using the AJAX endpoint from the admin pages.
     reqs.extend((0..200).map(|i| {
-        r(4 * HOUR + i * 30, "203.0.113.5", "POST", "/wp-admin/admin-ajax.php")
-            .bytes(60 + (i % 5) * (i % 5) * 9_000)
+        r(
+            4 * HOUR + i * 30,
+            "203.0.113.5",
+            "POST",
+            "/wp-admin/admin-ajax.php",
+        )
+        .bytes(60 + (i % 5) * (i % 5) * 9_000)
     }));
     // A password-guessing run against xmlrpc.php from one address, late in the log.
-    reqs.extend(
-        (0..300).map(|i| r(6 * HOUR + i * 2, "192.0.2.77", "POST", "/xmlrpc.php").bytes(403).no_ref()),
-    );
+    reqs.extend((0..300).map(|i| {
+        r(6 * HOUR + i * 2, "192.0.2.77", "POST", "/xmlrpc.php")
+            .bytes(403)
+            .no_ref()
+    }));
     let found = analyze(&events(&reqs)).finish();
-    assert!(found.iter().all(|f| f.severity < Severity::Medium), "{found:#?}");
+    assert!(
+        found.iter().all(|f| f.severity < Severity::Medium),
+        "{found:#?}"
+    );
 }
 
 fn shell_session() -> Vec<R> {
@@ -338,9 +390,14 @@ fn shell_session() -> Vec<R> {
     reqs.push(r(6 * HOUR, "203.0.113.9", "GET", "/uploads/cmd.aspx").no_ref());
     for (i, &b) in sizes.iter().enumerate() {
         reqs.push(
-            r(6 * HOUR + 60 * (i as i64 + 1), "203.0.113.9", "POST", "/uploads/cmd.aspx")
-                .bytes(b)
-                .no_ref(),
+            r(
+                6 * HOUR + 60 * (i as i64 + 1),
+                "203.0.113.9",
+                "POST",
+                "/uploads/cmd.aspx",
+            )
+            .bytes(b)
+            .no_ref(),
         );
     }
     // A scanner's probes: many scripts, all 404, some with shell queries.
@@ -370,7 +427,15 @@ fn shell_session_is_found_and_probes_are_not() {
     assert_eq!(f.requests, 13);
     assert!(f.severity >= Severity::High, "{f:#?}");
     let names: Vec<&str> = f.signals.iter().map(|s| s.name).collect();
-    for want in ["new_script", "new_post", "few_clients", "size_swing", "post_heavy", "no_referer", "script_name"] {
+    for want in [
+        "new_script",
+        "new_post",
+        "few_clients",
+        "size_swing",
+        "post_heavy",
+        "no_referer",
+        "script_name",
+    ] {
         assert!(names.contains(&want), "{want} missing from {names:?}");
     }
     assert!(f.lines.len() <= 20 && !f.lines.is_empty());
@@ -396,9 +461,14 @@ fn order_does_not_matter() {
     let mut reqs = shell_session();
     // Many clients on one script, so the per-URI client cap is exercised.
     reqs.extend((0..100).map(|i| {
-        r(3 * HOUR + i, &format!("100.64.0.{i}"), "GET", "/search.aspx")
-            .bytes(100 + i * i * 50)
-            .no_ref()
+        r(
+            3 * HOUR + i,
+            &format!("100.64.0.{i}"),
+            "GET",
+            "/search.aspx",
+        )
+        .bytes(100 + i * i * 50)
+        .no_ref()
     }));
     let evs = events(&reqs);
     let want = analyze(&evs).finish();
@@ -413,13 +483,21 @@ fn order_does_not_matter() {
 #[test]
 fn merging_equals_one_analyzer() {
     let mut reqs = shell_session();
-    reqs.extend((0..100).map(|i| r(3 * HOUR + i, &format!("100.64.0.{i}"), "GET", "/search.aspx")));
+    reqs.extend((0..100).map(|i| {
+        r(
+            3 * HOUR + i,
+            &format!("100.64.0.{i}"),
+            "GET",
+            "/search.aspx",
+        )
+    }));
     let mut evs = events(&reqs);
     shuffle(&mut evs, 99);
     let want = analyze(&evs).finish();
     let cfg = Arc::new(WeblogConfig::shipped());
-    let mut parts: Vec<WeblogAnalyzer> =
-        (0..3).map(|_| WeblogAnalyzer::new(Arc::clone(&cfg))).collect();
+    let mut parts: Vec<WeblogAnalyzer> = (0..3)
+        .map(|_| WeblogAnalyzer::new(Arc::clone(&cfg)))
+        .collect();
     for (i, e) in evs.iter().enumerate() {
         parts[i % 3].observe(e);
     }

@@ -171,6 +171,7 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
         args.threads
     }
     .max(1);
+    let referenced = referenced_rules(&rules);
     let (tx, rx) = crossbeam_channel::bounded::<Msg>(1024);
     let (file_tx, file_rx) = crossbeam_channel::unbounded::<LogFile>();
     for f in discovery.files {
@@ -183,8 +184,8 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
         let mut handles = Vec::new();
         for _ in 0..workers {
             let (file_rx, tx) = (file_rx.clone(), tx.clone());
-            let (rules, counts, ctx, opts, weblog_cfg, args) =
-                (&rules, &counts, &ctx, &opts, &weblog_cfg, &args);
+            let (rules, counts, ctx, opts, weblog_cfg, args, referenced) =
+                (&rules, &counts, &ctx, &opts, &weblog_cfg, &args, &referenced);
             handles.push(s.spawn(move || {
                 let mut state = WorkerState {
                     weblog: weblog_cfg.as_ref().map(|c| WeblogAnalyzer::new(c.clone())),
@@ -210,7 +211,7 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
                                     counts.filtered.fetch_add(1, Ordering::Relaxed);
                                     return ControlFlow::Continue(());
                                 }
-                                examine(&event, rules, &mut matcher, &mut matches, &mut state, ctx, counts, &tx);
+                                examine(&event, rules, &mut matcher, &mut matches, &mut state, referenced, ctx, counts, &tx);
                             }
                         }
                         ControlFlow::Continue(())
@@ -349,6 +350,7 @@ fn examine(
     matcher: &mut ferret_hunt::sigma::Matcher<'_>,
     matches: &mut Vec<RuleMatch>,
     state: &mut WorkerState,
+    referenced: &std::collections::HashSet<ferret_hunt::sigma::RuleId>,
     ctx: &HuntContext,
     counts: &Counts,
     tx: &crossbeam_channel::Sender<Msg>,
@@ -365,10 +367,10 @@ fn examine(
         .matches
         .fetch_add(matches.len() as u64, Ordering::Relaxed);
     let correlations = rules.correlations();
-    let mut referenced = None;
+    let mut event_ref = None;
     for m in matches.drain(..) {
-        if !correlations.captured_fields(m.rule).is_empty() || correlations.len() > 0 && is_referenced(rules, m.rule) {
-            let idx = *referenced.get_or_insert_with(|| {
+        if referenced.contains(&m.rule) {
+            let idx = *event_ref.get_or_insert_with(|| {
                 state.refs.push(EventRef {
                     subject: findings::event_subject(event),
                     host: event.host().map(|h| h.into_owned()),
@@ -390,6 +392,20 @@ fn examine(
     }
 }
 
-fn is_referenced(rules: &RuleSet, rule: ferret_hunt::sigma::RuleId) -> bool {
-    rules.correlations().references(rule)
+/// Base rules some correlation names (by id or name): their matches are kept
+/// for the after-pass.
+fn referenced_rules(rules: &RuleSet) -> std::collections::HashSet<ferret_hunt::sigma::RuleId> {
+    let names: std::collections::HashSet<&str> = rules
+        .correlations()
+        .iter()
+        .flat_map(|(_, c)| c.rules.iter().map(String::as_str))
+        .collect();
+    (0..rules.len())
+        .map(ferret_hunt::sigma::RuleId)
+        .filter(|id| {
+            let m = rules.meta(*id);
+            m.id.as_deref().is_some_and(|i| names.contains(i))
+                || m.name.as_deref().is_some_and(|n| names.contains(n))
+        })
+        .collect()
 }

@@ -2,6 +2,7 @@
 //! an `exec` function. Flags shared by several subcommands live here.
 
 mod audit_db;
+mod hunt;
 mod inventory;
 mod output;
 mod progress;
@@ -65,6 +66,29 @@ enum Command {
     /// Exit status: 0 nothing at or above --fail-on, 1 findings, 2 errors.
     #[command(verbatim_doc_comment)]
     Inventory(inventory::InventoryArgs),
+    /// Hunt through event and web logs for T1505 activity with Sigma rules and web-log analysis.
+    ///
+    /// Reads EVTX, JSON lines (Winlogbeat/ECS, Sysmon for Linux, OTRF/Mordor
+    /// exports), Linux audit.log, IIS W3C, Apache/nginx/Tomcat access logs,
+    /// ESXi shell.log/hostd.log and SQL Server ERRORLOG, plain or in .gz/.zip,
+    /// and runs Ferret's T1505 Sigma rules (rules/sigma/) plus any --sigma tree
+    /// (SigmaHQ loads unchanged; logsource mappings in rules/mappings/). Web
+    /// logs are also scored per URI for web-shell use: POSTs to a script that
+    /// never had them, one or few clients, new scripts under /owa/auth/ or
+    /// /aspnet_client/, web-shell parameter shapes, missing Referer, swinging
+    /// response sizes. Each finding names the log, the record or line, the
+    /// rule and the matched fields.
+    ///
+    /// Examples:
+    ///   ferret hunt C/Windows/System32/winevt/Logs
+    ///   ferret hunt ./logs --sigma ./sigma/rules/windows --min-severity low
+    ///   ferret hunt u_ex*.log access.log.gz --from 2024-03-01 --format jsonl
+    ///   ferret hunt collection.zip --no-builtin-rules --sigma ./my-rules
+    ///
+    /// Exit status: 0 nothing at or above --fail-on, 1 findings, 2 errors
+    /// (unreadable files or records; results are still written).
+    #[command(verbatim_doc_comment)]
+    Hunt(hunt::HuntArgs),
     /// Audit live database servers, read-only, for server-side persistence (T1505.001).
     ///
     /// Connects in a read-only session with connect and statement timeouts,
@@ -112,6 +136,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Scan(a) => scan::exec(a),
         Command::AuditDb(a) => audit_db::exec(a),
+        Command::Hunt(a) => hunt::exec(a),
         Command::Inventory(a) => inventory::exec(a),
         Command::Rules(c) => rules::exec(c),
     }

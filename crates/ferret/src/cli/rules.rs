@@ -210,7 +210,7 @@ fn list_sigma(a: &ListArgs, out: &mut impl Write) -> anyhow::Result<bool> {
 }
 
 fn test(a: TestArgs) -> anyhow::Result<Outcome> {
-    let (rules, errors) = load(a.yara)?;
+    let (rules, errors) = load(a.yara.clone())?;
     let report = samples::run(&rules, &a.samples, true)
         .with_context(|| format!("running samples under {}", a.samples.display()))?;
     let mut failed = 0;
