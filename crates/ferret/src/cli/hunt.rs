@@ -18,6 +18,7 @@ use ferret_hunt::sigma::correlation::BaseMatch;
 use ferret_hunt::sigma::{LoadStatus, Origin, RuleMatch, RuleSet, RuleSetBuilder};
 use ferret_hunt::weblog::{WeblogAnalyzer, WeblogConfig};
 use ferret_logs::{Item, LogFile, ReadOptions};
+use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,6 +57,11 @@ pub struct HuntArgs {
     /// Host name put on findings (default: the host each event names).
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
+    /// Report every matching event. By default, after the first 10 events of
+    /// one log that match one rule, the rest are folded into one finding that
+    /// counts them and names the last.
+    #[arg(long)]
+    pub each_event: bool,
     /// Lines longer than this many KiB are skipped and reported.
     #[arg(long, default_value_t = 1024, value_name = "KIB")]
     pub max_line: usize,
@@ -96,6 +102,9 @@ fn get(c: &AtomicU64) -> u64 {
 /// What each worker keeps for the after-pass.
 struct WorkerState {
     weblog: Option<WeblogAnalyzer>,
+    /// Per rule, in the current file: matches so far, and the folded rest.
+    per_file: HashMap<ferret_hunt::sigma::RuleId, (u64, Option<(Box<Finding>, String)>)>,
+    each_event: bool,
     base: Vec<BaseMatch>,
     refs: Vec<EventRef>,
 }
@@ -189,6 +198,8 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
             handles.push(s.spawn(move || {
                 let mut state = WorkerState {
                     weblog: weblog_cfg.as_ref().map(|c| WeblogAnalyzer::new(c.clone())),
+                    per_file: HashMap::new(),
+                    each_event: args.each_event,
                     base: Vec::new(),
                     refs: Vec::new(),
                 };
@@ -218,6 +229,24 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
                     };
                     let stats = ferret_logs::read_file(&file, opts, &mut on_item);
                     counts.bytes.fetch_add(stats.bytes, Ordering::Relaxed);
+                    for (_, (n, folded)) in state.per_file.drain() {
+                        if let Some((mut f, first)) = folded {
+                            let more = n - FOLD_AFTER;
+                            f.title = format!("{} (+{} more in this log)", f.title, more - 1);
+                            f.evidence.push(ferret_core::Evidence {
+                                source: ferret_core::EvidenceSource::Sigma,
+                                rule: f.rule.clone(),
+                                detail: format!(
+                                    "{more} more events of this log matched this rule, from {first} to this one; --each-event lists each"
+                                ),
+                                score: 0,
+                                offset: None,
+                                line: None,
+                                excerpt: None,
+                            });
+                            let _ = tx.send(Msg::Finding(f));
+                        }
+                    }
                 }
                 state
             }));
@@ -336,6 +365,17 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
     })
 }
 
+/// Matching events of one rule in one log reported one by one before folding.
+const FOLD_AFTER: u64 = 10;
+
+fn locator(e: &Event) -> String {
+    e.source
+        .record_id
+        .map(|r| format!("record {r}"))
+        .or_else(|| e.source.line.map(|l| format!("line {l}")))
+        .unwrap_or_else(|| "?".into())
+}
+
 fn in_window(e: &Event, from: Option<Timestamp>, to: Option<Timestamp>) -> bool {
     match e.time {
         None => true,
@@ -387,8 +427,22 @@ fn examine(
         if correlations.suppressed(m.rule) {
             continue;
         }
-        let f = findings::sigma_finding(rules.meta(m.rule), event, &m, ctx);
-        let _ = tx.send(Msg::Finding(Box::new(f)));
+        let f = Box::new(findings::sigma_finding(rules.meta(m.rule), event, &m, ctx));
+        if state.each_event {
+            let _ = tx.send(Msg::Finding(f));
+            continue;
+        }
+        let slot = state.per_file.entry(m.rule).or_insert((0, None));
+        slot.0 += 1;
+        if slot.0 <= FOLD_AFTER {
+            let _ = tx.send(Msg::Finding(f));
+        } else {
+            let first = match slot.1.take() {
+                Some((_, first)) => first,
+                None => locator(event),
+            };
+            slot.1 = Some((f, first));
+        }
     }
 }
 
