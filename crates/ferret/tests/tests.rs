@@ -4,6 +4,7 @@ mod util;
 
 mod audit_db;
 mod golden;
+mod hunt;
 mod inventory;
 mod rules;
 mod scan;
