@@ -100,6 +100,9 @@ pub fn event_subject(event: &Event) -> Subject {
     })
 }
 
+/// Characters of matched field text kept in an excerpt.
+const MAX_EXCERPT: usize = 400;
+
 /// `name=value; ...` of the matched fields, for the excerpt.
 fn excerpt_of(fields: &[(String, String)]) -> Option<Escaped> {
     if fields.is_empty() {
@@ -110,6 +113,12 @@ fn excerpt_of(fields: &[(String, String)]) -> Option<Escaped> {
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join("; ");
+    // Long values (script blocks, audit records) are cut for the excerpt; the
+    // event itself stays in the log at the subject's record or line.
+    let text = match text.char_indices().nth(MAX_EXCERPT) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text,
+    };
     Some(Escaped::from_text(&text))
 }
 

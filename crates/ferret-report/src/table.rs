@@ -127,14 +127,16 @@ impl<'w> TableSink<'w> {
         }
         for e in &f.evidence {
             let loc = match (e.line, e.offset) {
-                (Some(l), Some(o)) => format!("line {l}, offset {o}"),
-                (None, Some(o)) => format!("offset {o}"),
-                _ => "whole object".into(),
+                (Some(l), Some(o)) => format!("  (line {l}, offset {o})"),
+                (None, Some(o)) => format!("  (offset {o})"),
+                // An event is one record: its place is in the subject line.
+                _ if matches!(f.subject, Subject::Event(_)) => String::new(),
+                _ => "  (whole object)".into(),
             };
             let src = format!("{:?}", e.source).to_lowercase();
             writeln!(
                 self.out,
-                "           +{:<3} {src} {}  ({loc})",
+                "           +{:<3} {src} {}{loc}",
                 e.score, e.rule
             )?;
             writeln!(self.out, "                {}", e.detail)?;
