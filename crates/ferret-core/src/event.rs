@@ -121,7 +121,8 @@ impl Timestamp {
             .checked_mul(86_400)?
             .checked_add(i64::from(hour * 3600 + minute * 60 + second))?;
         Some(Timestamp(
-            secs.checked_mul(1_000_000)?.checked_add(i64::from(micros))?,
+            secs.checked_mul(1_000_000)?
+                .checked_add(i64::from(micros))?,
         ))
     }
 
@@ -351,7 +352,11 @@ impl Fields {
         self.items
             .iter()
             .find(|(n, _)| &**n == name)
-            .or_else(|| self.items.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)))
+            .or_else(|| {
+                self.items
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            })
             .map(|(_, v)| v)
     }
 
@@ -421,9 +426,16 @@ pub struct Event {
 impl Event {
     /// The host the event names (`Computer`, `host.name`, `hostname`...), if any.
     pub fn host(&self) -> Option<Cow<'_, str>> {
-        ["Computer", "host.name", "Hostname", "hostname", "host", "s-computername"]
-            .iter()
-            .find_map(|n| self.fields.text(n).filter(|t| !t.is_empty()))
+        [
+            "Computer",
+            "host.name",
+            "Hostname",
+            "hostname",
+            "host",
+            "s-computername",
+        ]
+        .iter()
+        .find_map(|n| self.fields.text(n).filter(|t| !t.is_empty()))
     }
 }
 
@@ -612,7 +624,10 @@ mod tests {
             "source": {"path": "a.evtx", "record_id": 7},
             "fields": {"EventID": 1, "Data": ["x", 2], "winlog": {"event_data": {"Image": "c"}}}});
         let e = Event::from_json(&json).unwrap();
-        assert_eq!(e.fields.text("winlog.event_data.Image").as_deref(), Some("c"));
+        assert_eq!(
+            e.fields.text("winlog.event_data.Image").as_deref(),
+            Some("c")
+        );
         assert_eq!(e.fields.get("Data"), Some(&list));
         assert_eq!(Event::from_json(&e.to_json()).unwrap(), e);
         assert!(Event::from_json(&serde_json::json!({"format": "nope", "fields": {}})).is_err());

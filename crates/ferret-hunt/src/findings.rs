@@ -6,8 +6,8 @@ use crate::sigma::correlation::{CorrelationHit, CorrelationRule};
 use crate::sigma::{Level, RuleMatch, RuleMeta};
 use crate::weblog::WeblogFinding;
 use ferret_core::{
-    escape_str, stable_id, Confidence, Escaped, Event, EventSubject, Evidence, EvidenceSource, Finding,
-    Mitigation, Severity, Subject, Technique,
+    escape_str, stable_id, Confidence, Escaped, Event, EventSubject, Evidence, EvidenceSource,
+    Finding, Mitigation, Severity, Subject, Technique,
 };
 
 /// What every finding of one run shares.
@@ -222,17 +222,15 @@ pub fn correlation_finding(
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join("; ");
-    let subject = first
-        .map(|e| e.subject.clone())
-        .unwrap_or_else(|| {
-            Subject::Event(EventSubject {
-                path: Escaped::from_text(&rule.path),
-                line: None,
-                record_id: None,
-                event_time: Some(hit.first.to_rfc3339()),
-                log: "correlation".into(),
-            })
-        });
+    let subject = first.map(|e| e.subject.clone()).unwrap_or_else(|| {
+        Subject::Event(EventSubject {
+            path: Escaped::from_text(&rule.path),
+            line: None,
+            record_id: None,
+            event_time: Some(hit.first.to_rfc3339()),
+            log: "correlation".into(),
+        })
+    });
     let mut evidence = vec![Evidence {
         source: EvidenceSource::Sigma,
         rule: key.clone(),
@@ -249,7 +247,13 @@ pub fn correlation_finding(
         line: None,
         excerpt: (!group.is_empty()).then(|| Escaped::from_text(&group)),
     }];
-    for e in hit.events.iter().skip(1).take(20).filter_map(|i| events.get(*i)) {
+    for e in hit
+        .events
+        .iter()
+        .skip(1)
+        .take(20)
+        .filter_map(|i| events.get(*i))
+    {
         if let Subject::Event(s) = &e.subject {
             evidence.push(Evidence {
                 source: EvidenceSource::Sigma,
@@ -318,9 +322,17 @@ pub fn weblog_finding(w: &WeblogFinding, ctx: &HuntContext) -> Finding {
             w.requests,
             w.client_count,
             w.clients.join(", "),
-            if w.client_count as usize > w.clients.len() { ", ..." } else { "" },
-            w.first_seen.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into()),
-            w.last_seen.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into()),
+            if w.client_count as usize > w.clients.len() {
+                ", ..."
+            } else {
+                ""
+            },
+            w.first_seen
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_else(|| "-".into()),
+            w.last_seen
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_else(|| "-".into()),
             w.lines
                 .iter()
                 .map(|(p, l)| format!("{p}:{l}"))

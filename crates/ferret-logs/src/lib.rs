@@ -9,19 +9,19 @@
 use ferret_core::{Event, LogFormat};
 use std::ops::ControlFlow;
 
-pub mod lines;
-pub mod w3c;
-pub mod jsonl;
-pub mod webfields;
-pub mod errorlog;
-pub mod esxi;
+pub mod archive;
 pub mod auditd;
 pub mod combined;
-mod textlog;
-pub mod evtx;
-pub mod archive;
 pub mod discover;
 pub mod dispatch;
+pub mod errorlog;
+pub mod esxi;
+pub mod evtx;
+pub mod jsonl;
+pub mod lines;
+mod textlog;
+pub mod w3c;
+pub mod webfields;
 pub use discover::{discover, Discovery, LogFile};
 pub use dispatch::{read_bytes, read_file, sniff};
 

@@ -134,11 +134,7 @@ impl<'w> TableSink<'w> {
                 _ => "  (whole object)".into(),
             };
             let src = format!("{:?}", e.source).to_lowercase();
-            writeln!(
-                self.out,
-                "           +{:<3} {src} {}{loc}",
-                e.score, e.rule
-            )?;
+            writeln!(self.out, "           +{:<3} {src} {}{loc}", e.score, e.rule)?;
             writeln!(self.out, "                {}", e.detail)?;
             if let Some(x) = &e.excerpt {
                 writeln!(

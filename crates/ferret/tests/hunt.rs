@@ -60,8 +60,13 @@ fn finds_each_t1505_sub_technique_in_real_logs() {
             "{file}: no {technique} finding: {f:?}"
         );
         let e = &f[0]["subject"];
-        assert!(e["path"].as_str().unwrap().ends_with(file.rsplit('/').next().unwrap())
-            || e["path"].as_str().unwrap().contains(".zip!"));
+        assert!(
+            e["path"]
+                .as_str()
+                .unwrap()
+                .ends_with(file.rsplit('/').next().unwrap())
+                || e["path"].as_str().unwrap().contains(".zip!")
+        );
         assert!(e["record_id"].is_u64() || e["line"].is_u64(), "{e}");
         assert!(e["event_time"].is_string(), "{e}");
     }
@@ -97,7 +102,13 @@ fn quiet_logs_stay_quiet() {
         let ours: Vec<&Value> = f.iter().filter(|x| x["technique"] != "other").collect();
         // Credential Access holds one real T1505.003 context file (w3wp -> powershell).
         if rel.ends_with("Credential Access") {
-            assert!(ours.iter().all(|x| x["subject"]["path"].as_str().unwrap().contains("iis_pwd_and_config_discovery_appcmd")), "{ours:?}");
+            assert!(
+                ours.iter().all(|x| x["subject"]["path"]
+                    .as_str()
+                    .unwrap()
+                    .contains("iis_pwd_and_config_discovery_appcmd")),
+                "{ours:?}"
+            );
         } else {
             assert!(ours.is_empty(), "{rel}: {ours:?}");
             assert_ne!(code, 1, "{rel}: {err}");
@@ -108,11 +119,15 @@ fn quiet_logs_stay_quiet() {
 #[test]
 fn time_filters_and_folding() {
     let Some(dir) = evtx_dir() else { return };
-    let tunna = dir.join("other-logs/EVTX-ATTACK-SAMPLES/Command and Control/Tunna_rdp_tunnel_IIS.log");
+    let tunna =
+        dir.join("other-logs/EVTX-ATTACK-SAMPLES/Command and Control/Tunna_rdp_tunnel_IIS.log");
     let (all, _, _) = hunt(&[tunna.as_os_str(), os("--no-weblog")]);
     // 4298 matching lines: ten reported, the rest folded into one that counts them.
     assert_eq!(all.len(), 11, "{}", all.len());
-    assert!(all[10]["title"].as_str().unwrap().contains("more in this log"));
+    assert!(all[10]["title"]
+        .as_str()
+        .unwrap()
+        .contains("more in this log"));
     let (each, _, _) = hunt(&[tunna.as_os_str(), os("--no-weblog"), os("--each-event")]);
     assert!(each.len() > 4000, "{}", each.len());
     let (none, code, _) = hunt(&[tunna.as_os_str(), os("--from"), os("2030-01-01")]);
@@ -120,7 +135,11 @@ fn time_filters_and_folding() {
     assert_eq!(code, 0);
     let (before, _, _) = hunt(&[tunna.as_os_str(), os("--to"), os("2000-01-01T00:00:00Z")]);
     assert!(before.is_empty());
-    let bad = ferret().args(["hunt", "--from", "yesterday"]).arg(&tunna).output().unwrap();
+    let bad = ferret()
+        .args(["hunt", "--from", "yesterday"])
+        .arg(&tunna)
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("RFC 3339"));
 }
@@ -129,7 +148,10 @@ fn time_filters_and_folding() {
 fn hostile_input_is_reported_per_file_and_the_run_goes_on() {
     let Some(dir) = evtx_dir() else { return };
     let t = tempfile::tempdir().unwrap();
-    let real = std::fs::read(dir.join("EVTX-ATTACK-SAMPLES/Lateral Movement/LM_typical_IIS_webshell_sysmon_1_10_traces.evtx")).unwrap();
+    let real = std::fs::read(dir.join(
+        "EVTX-ATTACK-SAMPLES/Lateral Movement/LM_typical_IIS_webshell_sysmon_1_10_traces.evtx",
+    ))
+    .unwrap();
     write(t.path(), "good.evtx", &real);
     write(t.path(), "truncated.evtx", &real[..real.len() * 2 / 3]);
     let mut flipped = real.clone();
@@ -143,7 +165,11 @@ fn hostile_input_is_reported_per_file_and_the_run_goes_on() {
     }
     write(t.path(), "zeroed.evtx", &zeroed);
     write(t.path(), "junk.evtx", b"ElfFile\0\xff\xfe garbage");
-    write(t.path(), "binary.log", &[0u8, 159, 146, 150, 0xff, 0xfe, b'\n'].repeat(100));
+    write(
+        t.path(),
+        "binary.log",
+        &[0u8, 159, 146, 150, 0xff, 0xfe, b'\n'].repeat(100),
+    );
     let mut long = b"#Fields: date time cs-method cs-uri-stem c-ip sc-status\n".to_vec();
     long.extend(std::iter::repeat_n(b'A', 3 << 20));
     long.extend(b"\n2024-01-01 00:00:00 GET /x.aspx 10.0.0.1 200\n");
@@ -154,7 +180,10 @@ fn hostile_input_is_reported_per_file_and_the_run_goes_on() {
     #[cfg(unix)]
     {
         let fifo = t.path().join("pipe.log");
-        std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
         std::os::unix::fs::symlink(t.path(), t.path().join("loop")).unwrap();
     }
     let out = ferret()
@@ -167,15 +196,32 @@ fn hostile_input_is_reported_per_file_and_the_run_goes_on() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(!stdout.contains('\u{1b}') && !stderr.contains('\u{1b}'));
-    let findings: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let findings: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     // The intact file's web-shell event is found, and the damaged copies still
     // give what they hold.
-    let good = findings.iter().filter(|f| f["subject"]["path"].as_str().unwrap().ends_with("good.evtx")).count();
+    let good = findings
+        .iter()
+        .filter(|f| {
+            f["subject"]["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("good.evtx")
+        })
+        .count();
     assert!(good >= 1, "{stdout}");
     assert!(stderr.contains("junk.evtx"), "{stderr}");
     assert!(stderr.contains("truncated.evtx"), "{stderr}");
     assert!(stderr.contains("longer than"), "{stderr}");
-    assert!(findings.iter().any(|f| f["subject"]["path"].as_str().unwrap().ends_with("u_ex240102.log")), "{stdout}");
+    assert!(
+        findings.iter().any(|f| f["subject"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("u_ex240102.log")),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -183,23 +229,50 @@ fn rules_list_reports_each_sigma_file() {
     let t = tempfile::tempdir().unwrap();
     write(t.path(), "ok.yml", b"title: ok\nid: 11111111-2222-3333-4444-555555555555\nlogsource: {product: windows, category: process_creation}\ndetection: {sel: {Image|endswith: '\\x.exe'}, condition: sel}\nlevel: high\n");
     write(t.path(), "bad.yml", b"title: bad\nlogsource: {product: windows}\ndetection: {sel: {Image|nosuchmodifier: x}, condition: sel}\n");
-    write(t.path(), "nomap.yml", b"title: nomap\nlogsource: {product: plan9}\ndetection: {sel: {a: b}, condition: sel}\n");
+    write(
+        t.path(),
+        "nomap.yml",
+        b"title: nomap\nlogsource: {product: plan9}\ndetection: {sel: {a: b}, condition: sel}\n",
+    );
     let out = ferret()
-        .args(["rules", "list", "--sigma-only", "--format", "jsonl", "--sigma"])
+        .args([
+            "rules",
+            "list",
+            "--sigma-only",
+            "--format",
+            "jsonl",
+            "--sigma",
+        ])
         .arg(t.path())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let lines: Vec<Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let by = |name: &str| lines.iter().find(|l| l["path"].as_str().unwrap().ends_with(name)).unwrap().clone();
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let by = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l["path"].as_str().unwrap().ends_with(name))
+            .unwrap()
+            .clone()
+    };
     assert_eq!(by("ok.yml")["status"], "loaded");
     assert_eq!(by("ok.yml")["id"], "11111111-2222-3333-4444-555555555555");
     assert_eq!(by("bad.yml")["status"], "refused");
-    assert!(by("bad.yml")["reason"].as_str().unwrap().contains("nosuchmodifier"));
+    assert!(by("bad.yml")["reason"]
+        .as_str()
+        .unwrap()
+        .contains("nosuchmodifier"));
     assert_eq!(by("nomap.yml")["status"], "loaded");
     assert_eq!(by("nomap.yml")["mapped"], false);
     // Ferret's own rules are listed too, all loaded.
-    let shipped: Vec<&Value> = lines.iter().filter(|l| l["path"].as_str().unwrap().contains("t1505")).collect();
+    let shipped: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["path"].as_str().unwrap().contains("t1505"))
+        .collect();
     assert!(shipped.len() >= 30 && shipped.iter().all(|l| l["status"] == "loaded"));
 }
 
@@ -208,10 +281,22 @@ fn user_rules_without_t1505_are_reported_as_other() {
     let Some(dir) = evtx_dir() else { return };
     let t = tempfile::tempdir().unwrap();
     write(t.path(), "r.yml", b"title: any cmd\nid: 99999999-2222-3333-4444-555555555555\ntags: [attack.execution, attack.t1059.003]\nlogsource: {product: windows, category: process_creation}\ndetection: {sel: {Image|endswith: '\\cmd.exe'}, condition: sel}\nlevel: medium\n");
-    let p = dir.join("EVTX-ATTACK-SAMPLES/Lateral Movement/LM_typical_IIS_webshell_sysmon_1_10_traces.evtx");
-    let (f, code, _) = hunt(&[p.as_os_str(), os("--no-builtin-rules"), os("--sigma"), t.path().as_os_str()]);
+    let p = dir.join(
+        "EVTX-ATTACK-SAMPLES/Lateral Movement/LM_typical_IIS_webshell_sysmon_1_10_traces.evtx",
+    );
+    let (f, code, _) = hunt(&[
+        p.as_os_str(),
+        os("--no-builtin-rules"),
+        os("--sigma"),
+        t.path().as_os_str(),
+    ]);
     assert_eq!(code, 1);
     assert!(!f.is_empty());
-    assert!(f.iter().all(|x| x["technique"] == "other" && x["rule"] == "99999999-2222-3333-4444-555555555555"));
-    assert!(f[0]["evidence"][0]["detail"].as_str().unwrap().contains("attack.t1059.003"));
+    assert!(f
+        .iter()
+        .all(|x| x["technique"] == "other" && x["rule"] == "99999999-2222-3333-4444-555555555555"));
+    assert!(f[0]["evidence"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("attack.t1059.003"));
 }

@@ -173,7 +173,8 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
         max_line: args.max_line.saturating_mul(1024).max(1024),
         ..ReadOptions::default()
     };
-    let weblog_cfg = (!args.no_weblog && !args.no_builtin_rules).then(|| Arc::new(WeblogConfig::shipped()));
+    let weblog_cfg =
+        (!args.no_weblog && !args.no_builtin_rules).then(|| Arc::new(WeblogConfig::shipped()));
     let workers = if args.threads == 0 {
         std::thread::available_parallelism().map_or(2, |n| n.get())
     } else {
@@ -193,8 +194,15 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
         let mut handles = Vec::new();
         for _ in 0..workers {
             let (file_rx, tx) = (file_rx.clone(), tx.clone());
-            let (rules, counts, ctx, opts, weblog_cfg, args, referenced) =
-                (&rules, &counts, &ctx, &opts, &weblog_cfg, &args, &referenced);
+            let (rules, counts, ctx, opts, weblog_cfg, args, referenced) = (
+                &rules,
+                &counts,
+                &ctx,
+                &opts,
+                &weblog_cfg,
+                &args,
+                &referenced,
+            );
             handles.push(s.spawn(move || {
                 let mut state = WorkerState {
                     weblog: weblog_cfg.as_ref().map(|c| WeblogAnalyzer::new(c.clone())),

@@ -116,7 +116,11 @@ fn list(a: ListArgs) -> anyhow::Result<Outcome> {
     let sigma_refused = list_sigma(&a, &mut out)?;
     if a.sigma_only {
         out.flush()?;
-        return Ok(if sigma_refused { Outcome::Errors } else { Outcome::Clean });
+        return Ok(if sigma_refused {
+            Outcome::Errors
+        } else {
+            Outcome::Clean
+        });
     }
     let (rules, errors) = load(a.yara)?;
     for m in rules.rule_metas() {
@@ -259,13 +263,16 @@ fn test_sigma(a: &TestArgs) -> anyhow::Result<bool> {
     let mut ok = true;
     for r in &reports {
         if let ferret_hunt::sigma::LoadStatus::Refused(why) = &r.status {
-            println!("FAIL sigma rule refused: {}: {}", escape_str(&r.path), escape_str(why));
+            println!(
+                "FAIL sigma rule refused: {}: {}",
+                escape_str(&r.path),
+                escape_str(why)
+            );
             ok = false;
         }
     }
-    let read_text = |p: &std::path::Path| -> Result<Vec<ferret_core::Event>, String> {
-        read_log_events(p)
-    };
+    let read_text =
+        |p: &std::path::Path| -> Result<Vec<ferret_core::Event>, String> { read_log_events(p) };
     let report = ferret_hunt::samples::run_samples(&rules, &dir, &read_text);
     let mut failed = 0;
     for o in &report.outcomes {
@@ -277,7 +284,11 @@ fn test_sigma(a: &TestArgs) -> anyhow::Result<bool> {
                 "{} sigma {} {}: {} ({})",
                 if o.passed { "ok  " } else { "FAIL" },
                 escape_str(&o.rule),
-                if o.expect_match { "must match" } else { "must not match" },
+                if o.expect_match {
+                    "must match"
+                } else {
+                    "must not match"
+                },
                 escape_str(&o.file.display().to_string()),
                 escape_str(&o.detail)
             );
