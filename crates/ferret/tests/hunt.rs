@@ -17,22 +17,9 @@ fn evtx_dir() -> Option<PathBuf> {
 
 /// Runs `ferret hunt ARGS --format jsonl`; returns (findings, exit code, stderr).
 fn hunt(args: &[&std::ffi::OsStr]) -> (Vec<Value>, i32, String) {
-    let out = ferret()
-        .arg("hunt")
-        .args(args)
-        .args(["--format", "jsonl"])
-        .output()
-        .unwrap();
-    let findings = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    (
-        findings,
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let mut all = vec![std::ffi::OsStr::new("hunt")];
+    all.extend_from_slice(args);
+    run_jsonl(&all)
 }
 
 fn os(s: &str) -> &std::ffi::OsStr {

@@ -18,12 +18,11 @@ pub fn write(dir: &Path, rel: &str, data: &[u8]) -> PathBuf {
     p
 }
 
-/// Runs `ferret scan ARGS --format jsonl -q`; returns (findings, exit code, stderr).
-pub fn scan_jsonl(args: &[&str]) -> (Vec<serde_json::Value>, i32, String) {
+/// Runs `ferret ARGS --format jsonl`; returns (findings, exit code, stderr).
+pub fn run_jsonl<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (Vec<serde_json::Value>, i32, String) {
     let out = ferret()
-        .arg("scan")
         .args(args)
-        .args(["--format", "jsonl", "-q"])
+        .args(["--format", "jsonl"])
         .output()
         .unwrap();
     let findings = String::from_utf8(out.stdout)
@@ -36,6 +35,14 @@ pub fn scan_jsonl(args: &[&str]) -> (Vec<serde_json::Value>, i32, String) {
         out.status.code().unwrap(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Runs `ferret scan ARGS --format jsonl -q`; returns (findings, exit code, stderr).
+pub fn scan_jsonl(args: &[&str]) -> (Vec<serde_json::Value>, i32, String) {
+    let mut all = vec!["scan"];
+    all.extend_from_slice(args);
+    all.push("-q");
+    run_jsonl(&all)
 }
 
 pub fn paths(findings: &[serde_json::Value]) -> Vec<String> {
