@@ -46,12 +46,27 @@ fn rules_list_jsonl_has_every_rule_with_metadata() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert!(lines.len() > 100);
+    let mut sigma = 0;
     for l in &lines {
-        assert!(
-            l["id"].is_string() && l["technique"] == "T1505.003" && l["score"].is_u64(),
-            "{l}"
-        );
+        if l["kind"] == "sigma" {
+            sigma += 1;
+            assert!(
+                l["id"].is_string()
+                    && l["status"] == "loaded"
+                    && l["origin"] == "shipped"
+                    && l["mapped"] == true
+                    && l["technique"].as_str().unwrap().starts_with("T1505")
+                    && l["level"].is_string(),
+                "{l}"
+            );
+        } else {
+            assert!(
+                l["id"].is_string() && l["technique"] == "T1505.003" && l["score"].is_u64(),
+                "{l}"
+            );
+        }
     }
+    assert!(sigma >= 30, "{sigma} shipped Sigma rules listed");
 }
 
 #[test]

@@ -50,11 +50,12 @@ pub(crate) struct LineRef {
     pub telling: Telling,
 }
 
-/// The evidence lines of one URI: the earliest and the most telling.
+/// The evidence lines of one URI: the earliest, and the most telling (latest
+/// first among equally telling ones), so both ends of the activity show.
 #[derive(Debug, Clone)]
 struct Evidence {
     earliest: BoundedMin<(i64, Arc<str>, u64)>,
-    telling: BoundedMin<(Reverse<Telling>, i64, Arc<str>, u64)>,
+    telling: BoundedMin<(Reverse<Telling>, Reverse<i64>, Arc<str>, u64)>,
 }
 
 impl Evidence {
@@ -69,7 +70,7 @@ impl Evidence {
         let t = time_key(r.time);
         self.earliest.insert((t, r.path.clone(), r.line));
         self.telling
-            .insert((Reverse(r.telling), t, r.path.clone(), r.line));
+            .insert((Reverse(r.telling), Reverse(t), r.path.clone(), r.line));
     }
 
     fn merge(&mut self, o: Evidence) {
@@ -83,7 +84,7 @@ impl Evidence {
             .earliest
             .iter()
             .cloned()
-            .chain(self.telling.iter().map(|(_, t, p, l)| (*t, p.clone(), *l)))
+            .chain(self.telling.iter().map(|(_, t, p, l)| (t.0, p.clone(), *l)))
             .collect();
         all.sort();
         all.dedup();

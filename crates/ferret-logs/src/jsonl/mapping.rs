@@ -57,9 +57,9 @@ impl Mappings {
     /// Reads a mapping file.
     pub fn parse(text: &str) -> Result<Mappings, MappingError> {
         let file: File = toml::from_str(text).map_err(|e| MappingError {
-            line: e
-                .span()
-                .map_or(0, |s| text[..s.start.min(text.len())].lines().count().max(1)),
+            line: e.span().map_or(0, |s| {
+                text[..s.start.min(text.len())].lines().count().max(1)
+            }),
             message: e.message().to_owned(),
         })?;
         let pairs = |m: BTreeMap<String, OneOrMany>| -> Vec<(String, Vec<String>)> {

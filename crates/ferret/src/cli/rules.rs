@@ -170,8 +170,28 @@ fn list(a: ListArgs) -> anyhow::Result<Outcome> {
 fn list_sigma(a: &ListArgs, out: &mut impl Write) -> anyhow::Result<bool> {
     use ferret_hunt::sigma::LoadStatus;
     let (rules, reports) = super::hunt::build_rules(&a.sigma, false);
+    let metas: std::collections::HashMap<
+        (&str, Option<&str>, &str),
+        &ferret_hunt::sigma::RuleMeta,
+    > = (0..rules.len())
+        .map(|i| rules.meta(ferret_hunt::sigma::RuleId(i)))
+        .map(|m| ((m.path.as_str(), m.id.as_deref(), m.title.as_str()), m))
+        .collect();
     let mut counts = (0usize, 0usize, 0usize);
     for r in &reports {
+        let meta = metas
+            .get(&(
+                r.path.as_str(),
+                r.id.as_deref(),
+                r.title.as_deref().unwrap_or(""),
+            ))
+            .copied();
+        let technique = meta.map(|m| ferret_hunt::findings::technique_of(&m.techniques).id());
+        let level = meta.map(|m| m.level.name());
+        let origin = meta.map(|m| match m.origin {
+            ferret_hunt::sigma::Origin::Shipped => "shipped",
+            ferret_hunt::sigma::Origin::User => "user",
+        });
         let (status, reason) = match &r.status {
             LoadStatus::Loaded => ("loaded", None),
             LoadStatus::Refused(why) => ("refused", Some(why.as_str())),
@@ -200,7 +220,8 @@ fn list_sigma(a: &ListArgs, out: &mut impl Write) -> anyhow::Result<bool> {
                 out,
                 "{}",
                 serde_json::json!({"kind": "sigma", "path": r.path, "doc": r.doc, "id": r.id,
-                    "title": r.title, "status": status, "reason": reason,
+                    "title": r.title, "origin": origin, "technique": technique, "level": level,
+                    "status": status, "reason": reason,
                     "mapped": r.unmapped.is_none() || reason.is_some(), "unmapped_reason": r.unmapped})
             )?,
         }
