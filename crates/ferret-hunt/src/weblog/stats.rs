@@ -50,12 +50,18 @@ pub(crate) struct LineRef {
     pub telling: Telling,
 }
 
+/// Sort key of the earliest lines: time, path, line.
+type EarlyKey = (i64, Arc<str>, u64);
+
+/// Sort key of the most telling lines: most telling, then latest, then path and line.
+type TellingKey = (Reverse<Telling>, Reverse<i64>, Arc<str>, u64);
+
 /// The evidence lines of one URI: the earliest, and the most telling (latest
 /// first among equally telling ones), so both ends of the activity show.
 #[derive(Debug, Clone)]
 struct Evidence {
-    earliest: BoundedMin<(i64, Arc<str>, u64)>,
-    telling: BoundedMin<(Reverse<Telling>, Reverse<i64>, Arc<str>, u64)>,
+    earliest: BoundedMin<EarlyKey>,
+    telling: BoundedMin<TellingKey>,
 }
 
 impl Evidence {
@@ -80,7 +86,7 @@ impl Evidence {
 
     /// All kept lines, in time order, without repeats.
     fn lines(&self) -> Vec<(String, u64)> {
-        let mut all: Vec<(i64, Arc<str>, u64)> = self
+        let mut all: Vec<EarlyKey> = self
             .earliest
             .iter()
             .cloned()
