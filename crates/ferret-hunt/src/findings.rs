@@ -295,7 +295,9 @@ pub fn correlation_finding(
 pub fn weblog_finding(w: &WeblogFinding, ctx: &HuntContext) -> Finding {
     let technique = Technique::WebShell;
     let score = w.score.round().clamp(0.0, 1000.0) as u32;
-    let host = ctx.host_of(Some(&w.site).filter(|s| !s.is_empty()).map(String::as_str));
+    // The site key is a virtual host, an address:port or the log's folder:
+    // not a host name, so it goes into `subject.log`, not `host`.
+    let host = ctx.host_of(None);
     let (path, line) = w
         .lines
         .first()
@@ -361,7 +363,11 @@ pub fn weblog_finding(w: &WeblogFinding, ctx: &HuntContext) -> Finding {
             line,
             record_id: None,
             event_time: w.first_seen.map(|t| t.to_rfc3339()),
-            log: format!("web log, uri {}", escape_str(&w.uri)),
+            log: format!(
+                "web log, site {}, uri {}",
+                escape_str(&w.site),
+                escape_str(&w.uri)
+            ),
         }),
         evidence,
         mitigations: mitigations_of(technique),
