@@ -7,12 +7,12 @@
 //! Correlations and web-log scores need every event first, so they run after
 //! the workers, over the compact matches and statistics the workers kept.
 
-use super::output::OutputArgs;
+use super::output::{OutputArgs, Report};
 use super::progress::Progress;
 use super::Outcome;
 use clap::Args;
 use crossbeam_channel::RecvTimeoutError;
-use ferret_core::{escape_path, escape_str, Event, Finding, Severity, Timestamp};
+use ferret_core::{escape_str, Event, Finding, Timestamp};
 use ferret_hunt::findings::{self, EventRef, HuntContext};
 use ferret_hunt::sigma::correlation::BaseMatch;
 use ferret_hunt::sigma::{LoadStatus, Origin, RuleMatch, RuleSet, RuleSetBuilder};
@@ -162,9 +162,7 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
         progress.println(&format!("ferret: {}", escape_str(&e.to_string())));
         counts.errors.fetch_add(1, Ordering::Relaxed);
     }
-    let mut sink = args.output.open(&args.logs)?;
-    let min: Severity = args.output.min_severity.into();
-    let fail_on: Severity = args.output.fail_on.into();
+    let mut report = Report::open(&args.output, &args.logs)?;
     let ctx = HuntContext {
         host: args.host.clone(),
         time: super::scan::now_rfc3339(),
@@ -188,7 +186,6 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
         let _ = file_tx.send(f);
     }
     drop(file_tx);
-    let (mut reported, mut failing) = (0u64, false);
     let mut states: Vec<WorkerState> = Vec::new();
     std::thread::scope(|s| -> anyhow::Result<()> {
         let mut handles = Vec::new();
@@ -262,18 +259,8 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
         drop((tx, file_rx));
         loop {
             match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(Msg::Finding(f)) => {
-                    if f.severity >= min {
-                        reported += 1;
-                        failing |= f.severity >= fail_on;
-                        sink.finding(&f)?;
-                    }
-                }
-                Ok(Msg::Note(n)) => {
-                    if args.verbose || !n.is_empty() {
-                        progress.println(&n)
-                    }
-                }
+                Ok(Msg::Finding(f)) => report.offer(&f)?,
+                Ok(Msg::Note(n)) => progress.println(&n),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
@@ -282,7 +269,7 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
                 get(&counts.files),
                 get(&counts.events),
                 get(&counts.bytes) as f64 / 1e6,
-                reported,
+                report.reported,
                 get(&counts.errors)
             ));
         }
@@ -332,19 +319,17 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
         after.extend(w.finish().iter().map(|f| findings::weblog_finding(f, &ctx)));
     }
     for f in &after {
-        if f.severity >= min {
-            reported += 1;
-            failing |= f.severity >= fail_on;
-            sink.finding(f)?;
-        }
+        report.offer(f)?;
     }
-    sink.finish()?;
+    report.finish()?;
     progress.finish();
     let took = started.elapsed().as_secs_f64().max(1e-6);
     if !args.output.quiet {
         let events = get(&counts.events);
         eprintln!(
-            "ferret: {reported} findings at or above {min}; {} files, {events} events ({:.1} MB) in {took:.2}s ({:.0} events/s); {} outside --from/--to; {web_requests} web requests analysed; {} read errors",
+            "ferret: {} findings at or above {}; {} files, {events} events ({:.1} MB) in {took:.2}s ({:.0} events/s); {} outside --from/--to; {web_requests} web requests analysed; {} read errors",
+            report.reported,
+            report.min,
             get(&counts.files),
             get(&counts.bytes) as f64 / 1e6,
             events as f64 / took,
@@ -363,14 +348,7 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
             }
         );
     }
-    let _ = escape_path; // paths print through escape_str of the reader's display string
-    Ok(if get(&counts.errors) > 0 {
-        Outcome::Errors
-    } else if failing {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
-    })
+    Ok(report.outcome(get(&counts.errors) > 0))
 }
 
 /// Matching events of one rule in one log reported one by one before folding.

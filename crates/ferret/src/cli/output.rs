@@ -2,7 +2,7 @@
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
-use ferret_core::Severity;
+use ferret_core::{Finding, Severity};
 use ferret_report::{FindingSink, Format};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -84,6 +84,57 @@ impl OutputArgs {
                 let out: Box<dyn Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
                 Ok(format.sink(out, color))
             }
+        }
+    }
+}
+
+/// The open sink plus the severity gates: writes findings at or above
+/// `--min-severity` and remembers whether one reached `--fail-on`.
+pub struct Report {
+    sink: Box<dyn FindingSink>,
+    /// `--min-severity`.
+    pub min: Severity,
+    fail_on: Severity,
+    /// Findings written.
+    pub reported: u64,
+    failing: bool,
+}
+
+impl Report {
+    /// Opens the sink for `args`, refusing an output file inside `scanned`.
+    pub fn open(args: &OutputArgs, scanned: &[PathBuf]) -> anyhow::Result<Report> {
+        Ok(Report {
+            sink: args.open(scanned)?,
+            min: args.min_severity.into(),
+            fail_on: args.fail_on.into(),
+            reported: 0,
+            failing: false,
+        })
+    }
+
+    /// Writes `f` when it is at or above `--min-severity`.
+    pub fn offer(&mut self, f: &Finding) -> anyhow::Result<()> {
+        if f.severity >= self.min {
+            self.reported += 1;
+            self.failing |= f.severity >= self.fail_on;
+            self.sink.finding(f)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes the sink.
+    pub fn finish(&mut self) -> anyhow::Result<()> {
+        Ok(self.sink.finish()?)
+    }
+
+    /// The run's outcome: errors first, then findings at or above `--fail-on`.
+    pub fn outcome(&self, errors: bool) -> super::Outcome {
+        if errors {
+            super::Outcome::Errors
+        } else if self.failing {
+            super::Outcome::Findings
+        } else {
+            super::Outcome::Clean
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `ferret scan`: walk, read each file once, judge it, report.
 
-use super::output::OutputArgs;
+use super::output::{OutputArgs, Report};
 use super::progress::{Counters, Progress};
 use super::Outcome;
 use anyhow::Context as _;
@@ -143,7 +143,7 @@ pub fn exec(args: ScanArgs) -> anyhow::Result<Outcome> {
         progress.finish();
         anyhow::bail!("nothing to scan: none of the given paths exists");
     }
-    let mut sink = args.output.open(&existing)?;
+    let mut report = Report::open(&args.output, &existing)?;
     let walk = Walk::new(
         existing.clone(),
         WalkOptions {
@@ -154,11 +154,8 @@ pub fn exec(args: ScanArgs) -> anyhow::Result<Outcome> {
     )?;
     let ctx = ScanContext { host, time: now };
     let max_size = args.max_size.saturating_mul(1 << 20);
-    let min: Severity = args.output.min_severity.into();
-    let fail_on: Severity = args.output.fail_on.into();
     let started = std::time::Instant::now();
     let (tx, rx) = crossbeam_channel::bounded::<Msg>(1024);
-    let (mut reported, mut failing) = (0u64, false);
     if let Some(inv) = &inventory {
         for e in &inv.discovered.errors {
             progress.println(&format!("ferret: {}", escape_str(&e.to_string())));
@@ -169,11 +166,7 @@ pub fn exec(args: ScanArgs) -> anyhow::Result<Outcome> {
             Counters::bump(&counters.errors);
         }
         for f in inv.findings() {
-            if f.severity >= min {
-                reported += 1;
-                failing |= f.severity >= fail_on;
-                sink.finding(f)?;
-            }
+            report.offer(f)?;
         }
     }
     // Source → transform → sink: the walker lists entries into a channel;
@@ -210,39 +203,27 @@ pub fn exec(args: ScanArgs) -> anyhow::Result<Outcome> {
         drop((tx, entry_rx));
         loop {
             match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(Msg::Finding(f)) => {
-                    if f.severity >= min {
-                        reported += 1;
-                        failing |= f.severity >= fail_on;
-                        sink.finding(&f)?;
-                    }
-                }
+                Ok(Msg::Finding(f)) => report.offer(&f)?,
                 Ok(Msg::Note(n)) => progress.println(&n),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
-            progress.update(counters, reported);
+            progress.update(counters, report.reported);
         }
         Ok(())
     })?;
-    sink.finish()?;
+    report.finish()?;
     progress.finish();
     if !args.output.quiet {
         summary(
             &counters,
-            reported,
-            min,
+            report.reported,
+            report.min,
             started.elapsed(),
             rules.allowlist_len(),
         );
     }
-    Ok(if Counters::get(&counters.errors) > 0 {
-        Outcome::Errors
-    } else if failing {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
-    })
+    Ok(report.outcome(Counters::get(&counters.errors) > 0))
 }
 
 fn visit(
