@@ -286,4 +286,18 @@ fn user_rules_without_t1505_are_reported_as_other() {
         .as_str()
         .unwrap()
         .contains("attack.t1059.003"));
+    // A refused rule is said, the others still run, and the exit status is 2.
+    write(t.path(), "bad.yml", b"title: bad\nlogsource: {product: windows}\ndetection: {sel: {Image|nosuchmodifier: x}, condition: sel}\n");
+    let (f2, code, err) = hunt(&[
+        p.as_os_str(),
+        os("--no-builtin-rules"),
+        os("--sigma"),
+        t.path().as_os_str(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(f2.len(), f.len());
+    assert!(
+        err.contains("rule refused") && err.contains("bad.yml") && err.contains("nosuchmodifier"),
+        "{err}"
+    );
 }

@@ -34,8 +34,9 @@ pub struct HuntArgs {
     #[arg(value_name = "LOG", required = true)]
     pub logs: Vec<PathBuf>,
     /// Add a Sigma rule tree (repeatable), loaded unchanged (SigmaHQ layout
-    /// works as is). Rules that cannot be compiled are listed with the reason
-    /// by `ferret rules list --sigma DIR`; the run goes on without them.
+    /// works as is). A rule that cannot be compiled is printed with the
+    /// reason, the run goes on without it, and the exit status is 2; rules
+    /// whose logsource no reader produces are counted (-v lists them).
     #[arg(long = "sigma", value_name = "DIR")]
     pub sigma: Vec<PathBuf>,
     /// Run only the --sigma rules, not Ferret's own rules and web-log analysis.
@@ -140,14 +141,16 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
         .filter(|r| matches!(r.status, LoadStatus::Loaded))
         .filter_map(|r| r.unmapped.as_ref().map(|why| (r, why)))
         .collect();
+    // A refused rule is an error (as a refused YARA file is for scan): the
+    // hunt runs without it and the exit status says so.
+    for (r, why) in &refused {
+        progress.println(&format!(
+            "ferret: rule refused: {}: {}",
+            escape_str(&r.path),
+            escape_str(why)
+        ));
+    }
     if args.verbose {
-        for (r, why) in &refused {
-            progress.println(&format!(
-                "ferret: rule refused: {}: {}",
-                escape_str(&r.path),
-                escape_str(why)
-            ));
-        }
         for (r, why) in &unmapped {
             progress.println(&format!(
                 "ferret: rule not run: {}: {}",
@@ -348,7 +351,7 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
             }
         );
     }
-    Ok(report.outcome(get(&counts.errors) > 0))
+    Ok(report.outcome(get(&counts.errors) > 0 || !refused.is_empty()))
 }
 
 /// Matching events of one rule in one log reported one by one before folding.
