@@ -4,10 +4,7 @@
 use ferret_core::Event;
 use ferret_hunt::samples::run_samples;
 use ferret_hunt::sigma::{LoadStatus, Origin, RuleSetBuilder};
-use ferret_logs::discover::discover;
-use ferret_logs::dispatch::read_file;
-use ferret_logs::{Item, ReadOptions};
-use std::ops::ControlFlow;
+use ferret_logs::{Collected, ReadOptions};
 use std::path::{Path, PathBuf};
 
 const RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules/sigma");
@@ -15,25 +12,10 @@ const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules/tests/si
 
 /// Reads a text-log sample with the real readers (format sniffed).
 fn read_text(path: &Path) -> Result<Vec<Event>, String> {
-    let found = discover(&[path.to_path_buf()]);
-    if let Some(e) = found.errors.first() {
-        return Err(e.to_string());
-    }
-    let mut events = Vec::new();
-    let mut errors = Vec::new();
-    for file in &found.files {
-        let mut sink = |item: Item| {
-            match item {
-                Item::Event(e) => events.push(e),
-                Item::Error(e) => errors.push(e.to_string()),
-            }
-            ControlFlow::Continue(())
-        };
-        read_file(file, &ReadOptions::default(), &mut sink);
-    }
-    match errors.first() {
-        Some(e) => Err(format!("{} read errors, first: {e}", errors.len())),
-        None => Ok(events),
+    let read = Collected::from_path(path, &ReadOptions::default());
+    match read.errors.first() {
+        Some(e) => Err(format!("{} read errors, first: {e}", read.errors.len())),
+        None => Ok(read.events),
     }
 }
 

@@ -247,6 +247,7 @@ fn error(display: &str, message: String, sink: &mut Sink<'_>) -> ReadStats {
 mod tests {
     use super::*;
     use crate::discover::discover;
+    use crate::Collected;
     use ferret_core::{Event, Value};
     use std::io::Write;
     use std::ops::ControlFlow;
@@ -267,17 +268,10 @@ mod tests {
     fn collect(
         f: impl FnOnce(&mut Sink<'_>) -> ReadStats,
     ) -> (Vec<Event>, Vec<ReadError>, ReadStats) {
-        let (mut events, mut errors) = (Vec::new(), Vec::new());
-        let stats = f(&mut |item| {
-            match item {
-                Item::Event(e) => events.push(e),
-                Item::Error(e) => errors.push(e),
-            }
-            ControlFlow::Continue(())
-        });
-        assert_eq!(stats.events, events.len() as u64);
-        assert_eq!(stats.errors, errors.len() as u64);
-        (events, errors, stats)
+        let c = Collected::from_read(f);
+        assert_eq!(c.stats.events, c.events.len() as u64);
+        assert_eq!(c.stats.errors, c.errors.len() as u64);
+        (c.events, c.errors, c.stats)
     }
 
     fn given(path: &Path) -> LogFile {

@@ -445,6 +445,7 @@ pub(crate) fn put_first(out: &mut Fields, name: &str, value: Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Collected;
     use std::ops::ControlFlow;
     use std::path::PathBuf;
 
@@ -463,15 +464,8 @@ mod tests {
     }
 
     fn read(p: &Path) -> (Vec<Event>, Vec<ReadError>) {
-        let (mut events, mut errors) = (Vec::new(), Vec::new());
-        read_path(p, "t.evtx", &mut |item| {
-            match item {
-                Item::Event(e) => events.push(e),
-                Item::Error(e) => errors.push(e),
-            }
-            ControlFlow::Continue(())
-        });
-        (events, errors)
+        let c = Collected::from_read(|sink| read_path(p, "t.evtx", sink));
+        (c.events, c.errors)
     }
 
     fn names(e: &Event) -> Vec<&str> {

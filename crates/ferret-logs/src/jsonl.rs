@@ -219,22 +219,15 @@ fn decode_embedded(fields: &mut Fields, name: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::ops::ControlFlow;
+    use crate::Collected;
 
     fn read_all(data: &[u8], max_line: usize) -> (Vec<Event>, Vec<ReadError>, ReadStats) {
-        let (mut events, mut errors) = (Vec::new(), Vec::new());
         let opts = ReadOptions {
             max_line,
             ..ReadOptions::default()
         };
-        let stats = read("t.jsonl", data, &opts, &mut |item| {
-            match item {
-                Item::Event(e) => events.push(e),
-                Item::Error(e) => errors.push(e),
-            }
-            ControlFlow::Continue(())
-        });
-        (events, errors, stats)
+        let c = Collected::from_read(|sink| read("t.jsonl", data, &opts, sink));
+        (c.events, c.errors, c.stats)
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::ops::ControlFlow;
 
 pub mod archive;
 pub mod auditd;
+pub mod collect;
 pub mod combined;
 pub mod discover;
 pub mod dispatch;
@@ -22,6 +23,7 @@ pub mod lines;
 mod textlog;
 pub mod w3c;
 pub mod webfields;
+pub use collect::Collected;
 pub use discover::{discover, Discovery, LogFile};
 pub use dispatch::{read_bytes, read_file, sniff};
 

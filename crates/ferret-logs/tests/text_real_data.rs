@@ -2,9 +2,8 @@
 //! `../shared/datasets`; each test says "skipped" when the tree is absent.
 
 use ferret_core::{Event, Value};
-use ferret_logs::{combined, w3c, Item, ReadError, ReadOptions, ReadStats};
+use ferret_logs::{combined, w3c, Collected, ReadError, ReadOptions, ReadStats};
 use std::io::BufReader;
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 type Reader =
@@ -21,20 +20,19 @@ fn read_file(path: &Path, reader: Reader) -> Option<(Vec<Event>, Vec<ReadError>,
         println!("skipped: {} not found", path.display());
         return None;
     };
-    let (mut events, mut errors) = (Vec::new(), Vec::new());
     let display = path.display().to_string();
-    let stats = reader(
-        &display,
-        BufReader::new(file),
-        &ReadOptions::default(),
-        &mut |item| {
-            match item {
-                Item::Event(e) => events.push(e),
-                Item::Error(e) => errors.push(e),
-            }
-            ControlFlow::Continue(())
-        },
-    );
+    let Collected {
+        events,
+        errors,
+        stats,
+    } = Collected::from_read(|sink| {
+        reader(
+            &display,
+            BufReader::new(file),
+            &ReadOptions::default(),
+            sink,
+        )
+    });
     assert_eq!(stats.events, events.len() as u64);
     assert_eq!(stats.errors, errors.len() as u64);
     assert_eq!(

@@ -334,25 +334,9 @@ fn test_sigma(a: &TestArgs) -> anyhow::Result<bool> {
 /// Every event of one log file (any format the readers know); the first read
 /// error fails the sample.
 pub fn read_log_events(p: &std::path::Path) -> Result<Vec<ferret_core::Event>, String> {
-    let d = ferret_logs::discover(&[p.to_path_buf()]);
-    if let Some(e) = d.errors.first() {
-        return Err(e.to_string());
-    }
-    let mut events = Vec::new();
-    let mut err = None;
-    for f in &d.files {
-        ferret_logs::read_file(f, &ferret_logs::ReadOptions::default(), &mut |item| {
-            match item {
-                ferret_logs::Item::Event(e) => events.push(e),
-                ferret_logs::Item::Error(e) => {
-                    err.get_or_insert(e.to_string());
-                }
-            }
-            std::ops::ControlFlow::Continue(())
-        });
-    }
-    match err {
-        Some(e) => Err(e),
-        None => Ok(events),
+    let read = ferret_logs::Collected::from_path(p, &ferret_logs::ReadOptions::default());
+    match read.errors.first() {
+        Some(e) => Err(e.to_string()),
+        None => Ok(read.events),
     }
 }
