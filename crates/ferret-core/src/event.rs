@@ -28,11 +28,17 @@ pub enum LogFormat {
     EsxiHostd,
     /// SQL Server `ERRORLOG`.
     MssqlErrorlog,
+    /// Packet capture (pcap/pcapng): HTTP transactions and connections with
+    /// Zeek's field names (`_path` = `http` or `conn`).
+    Pcap,
+    /// Zeek `http.log`, `conn.log`, `files.log` (TSV or JSON; `_path` names
+    /// the log).
+    Zeek,
 }
 
 impl LogFormat {
     /// Every format, in a stable order.
-    pub const ALL: [LogFormat; 8] = [
+    pub const ALL: [LogFormat; 10] = [
         LogFormat::Evtx,
         LogFormat::Jsonl,
         LogFormat::Auditd,
@@ -41,6 +47,8 @@ impl LogFormat {
         LogFormat::EsxiShell,
         LogFormat::EsxiHostd,
         LogFormat::MssqlErrorlog,
+        LogFormat::Pcap,
+        LogFormat::Zeek,
     ];
 
     /// The name used in output, mapping files and `--format` style options.
@@ -54,6 +62,8 @@ impl LogFormat {
             LogFormat::EsxiShell => "esxi_shell",
             LogFormat::EsxiHostd => "esxi_hostd",
             LogFormat::MssqlErrorlog => "mssql_errorlog",
+            LogFormat::Pcap => "pcap",
+            LogFormat::Zeek => "zeek",
         }
     }
 
