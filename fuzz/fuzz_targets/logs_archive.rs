@@ -10,6 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let opts = ReadOptions {
         max_line: 1024,
         max_member: 1 << 20,
+        ..ReadOptions::default()
     };
     let name = match data.first().map(|b| b % 4) {
         Some(0) => "fuzz.zip",

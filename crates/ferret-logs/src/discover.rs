@@ -124,7 +124,9 @@ fn walk(root: &Path, out: &mut Discovery) {
 /// its content is not recognised).
 pub fn log_like_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    const EXTENSIONS: [&str; 7] = [".log", ".txt", ".json", ".jsonl", ".evtx", ".gz", ".zip"];
+    const EXTENSIONS: [&str; 10] = [
+        ".log", ".txt", ".json", ".jsonl", ".evtx", ".gz", ".zip", ".pcap", ".pcapng", ".cap",
+    ];
     EXTENSIONS.iter().any(|e| lower.ends_with(e))
         || lower.contains(".log.")
         || lower.starts_with("errorlog")
@@ -204,6 +206,10 @@ mod tests {
         assert!(log_like_name("access.log.2"));
         assert!(log_like_name("audit.log"));
         assert!(log_like_name("x.JSONL"));
+        assert!(log_like_name("dmz.pcapng"));
+        assert!(log_like_name("trace.PCAP"));
+        assert!(log_like_name("conn.00:00:00-01:00:00.log"));
+        assert!(!not_a_log_name("dump.cap"));
         assert!(!log_like_name("messages"));
         assert!(not_a_log_name("a.DLL"));
         assert!(!not_a_log_name(".png"));

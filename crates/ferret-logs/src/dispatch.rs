@@ -1,9 +1,11 @@
 //! Telling a log's format from its name and first bytes, and handing it to
 //! the reader for that format (through `.gz` and `.zip` when compressed).
+//! Packet captures are binary and go to the capture adapter as a stream,
+//! never through the text path.
 
 use crate::archive::{self, GZIP_MAGIC, ZIP_MAGIC};
 use crate::discover::{log_like_name, LogFile};
-use crate::{auditd, combined, errorlog, esxi, evtx, jsonl, w3c};
+use crate::{auditd, combined, errorlog, esxi, evtx, jsonl, pcap, w3c, zeek};
 use crate::{Item, ReadError, ReadOptions, ReadStats, Sink};
 use ferret_core::LogFormat;
 use std::io::{BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
@@ -24,16 +26,30 @@ pub enum Origin {
 
 /// The format of a file from its name and first bytes (up to [`HEAD_LEN`]):
 /// EVTX magic (or an `.evtx` name, so a damaged header is reported by the EVTX
-/// reader), JSON lines (first non-blank byte `{`), then the text readers'
-/// own `looks_like` tests: W3C, auditd, SQL Server ERRORLOG, ESXi shell.log
-/// and hostd.log, combined access logs.
+/// reader), pcap/pcapng magic, Zeek TSV (`#separator` first), JSON lines
+/// (first non-blank byte `{`: Zeek JSON when the first object has Zeek's keys,
+/// else generic), then the text readers' own `looks_like` tests: W3C, auditd,
+/// SQL Server ERRORLOG, ESXi shell.log and hostd.log, combined access logs;
+/// last, a `.pcap`/`.pcapng` name (so a damaged capture is reported by the
+/// capture reader).
 pub fn sniff(name: &str, head: &[u8]) -> Option<LogFormat> {
-    if head.starts_with(evtx::MAGIC) || name.to_ascii_lowercase().ends_with(".evtx") {
+    let lower = name.to_ascii_lowercase();
+    if head.starts_with(evtx::MAGIC) || lower.ends_with(".evtx") {
         return Some(LogFormat::Evtx);
+    }
+    if ferret_net::looks_like_capture(head) {
+        return Some(LogFormat::Pcap);
+    }
+    if zeek::looks_like_tsv(head) {
+        return Some(LogFormat::Zeek);
     }
     let body = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-        return Some(LogFormat::Jsonl);
+        return Some(if zeek::looks_like_json(body) {
+            LogFormat::Zeek
+        } else {
+            LogFormat::Jsonl
+        });
     }
     if w3c::looks_like(head) {
         return Some(LogFormat::W3c);
@@ -53,12 +69,16 @@ pub fn sniff(name: &str, head: &[u8]) -> Option<LogFormat> {
     if combined::looks_like(head) {
         return Some(LogFormat::Combined);
     }
+    if lower.ends_with(".pcap") || lower.ends_with(".pcapng") {
+        return Some(LogFormat::Pcap);
+    }
     None
 }
 
 /// Reads one file of any supported kind (plain, `.gz`, `.zip`), sending
-/// events and errors to `sink`. Only the head is read for sniffing; text is
-/// streamed and EVTX read chunk by chunk, so file size does not bound memory.
+/// events and errors to `sink`. Only the head is read for sniffing; text and
+/// captures are streamed and EVTX read chunk by chunk, so file size does not
+/// bound memory.
 pub fn read_file(file: &LogFile, opts: &ReadOptions, sink: &mut Sink<'_>) -> ReadStats {
     let origin = if file.walked {
         Origin::Found
@@ -90,6 +110,9 @@ pub fn read_file(file: &LogFile, opts: &ReadOptions, sink: &mut Sink<'_>) -> Rea
     }
     match sniff(&name, &head) {
         Some(LogFormat::Evtx) => evtx::read_path(&file.path, display, sink),
+        Some(LogFormat::Pcap) => {
+            pcap::read(display, BufReader::with_capacity(HEAD_LEN, f), opts, sink)
+        }
         Some(format) => read_text(
             format,
             display,
@@ -144,13 +167,14 @@ fn read_in_memory(
     let head = &bytes[..bytes.len().min(HEAD_LEN)];
     match sniff(name, head) {
         Some(LogFormat::Evtx) => evtx::read_bytes(display, bytes.to_vec(), sink),
+        Some(LogFormat::Pcap) => pcap::read(display, bytes, opts, sink),
         Some(format) => read_text(format, display, bytes, opts, sink),
         None => unknown(display, name, origin, sink),
     }
 }
 
-/// Reads a decompressed stream: sniffs its head, then streams text to its
-/// reader, or reads EVTX into memory up to `max_member` bytes.
+/// Reads a decompressed stream: sniffs its head, then streams text or a
+/// capture to its reader, or reads EVTX into memory up to `max_member` bytes.
 pub(crate) fn read_stream<R: Read>(
     display: &str,
     name: &str,
@@ -183,6 +207,7 @@ pub(crate) fn read_stream<R: Read>(
                 Ok(_) => evtx::read_bytes(display, data, sink),
             }
         }
+        Some(LogFormat::Pcap) => pcap::read(display, Cursor::new(head).chain(r), opts, sink),
         Some(format) => {
             let joined = BufReader::with_capacity(HEAD_LEN, Cursor::new(head).chain(r));
             read_text(format, display, joined, opts, sink)
@@ -207,6 +232,7 @@ fn read_text<R: BufRead>(
         LogFormat::MssqlErrorlog => errorlog::read(display, r, opts, sink),
         LogFormat::EsxiShell => esxi::read_shell(display, r, opts, sink),
         LogFormat::EsxiHostd => esxi::read_hostd(display, r, opts, sink),
+        LogFormat::Zeek => zeek::read(display, r, opts, sink),
         other => error(display, format!("no text reader for format {other}"), sink),
     }
 }

@@ -1,9 +1,10 @@
 //! Log readers: sources that turn log files into [`Event`]s, and never judge.
 //!
 //! Formats: EVTX, JSON lines (Winlogbeat/ECS, Sysmon for Linux, OTRF/Mordor),
-//! Linux auditd, IIS/W3C, Apache/nginx combined, ESXi `shell.log`/`hostd.log`
-//! and SQL Server `ERRORLOG`; each plain, gzip-compressed or inside a `.zip`
-//! (members read in memory). Damaged input yields what can be recovered plus
+//! Linux auditd, IIS/W3C, Apache/nginx combined, ESXi `shell.log`/`hostd.log`,
+//! SQL Server `ERRORLOG`, Zeek logs (TSV or JSON) and packet captures (pcap,
+//! pcapng, through `ferret-net`); each plain, gzip-compressed or inside a
+//! `.zip` (members read in memory). Damaged input yields what can be recovered plus
 //! [`ReadError`]s, one per bad record or file; a run never stops on one.
 
 use ferret_core::{Event, LogFormat};
@@ -20,9 +21,12 @@ pub mod esxi;
 pub mod evtx;
 pub mod jsonl;
 pub mod lines;
+pub mod netfields;
+pub mod pcap;
 mod textlog;
 pub mod w3c;
 pub mod webfields;
+pub mod zeek;
 pub use collect::Collected;
 pub use discover::{discover, Discovery, LogFile};
 pub use dispatch::{read_bytes, read_file, sniff};
@@ -34,6 +38,8 @@ pub struct ReadOptions {
     pub max_line: usize,
     /// Largest archive member (uncompressed) read into memory.
     pub max_member: u64,
+    /// Limits for decoding packet captures.
+    pub net: ferret_net::NetLimits,
 }
 
 impl Default for ReadOptions {
@@ -41,6 +47,7 @@ impl Default for ReadOptions {
         ReadOptions {
             max_line: 1 << 20,
             max_member: 1 << 30,
+            net: ferret_net::NetLimits::default(),
         }
     }
 }

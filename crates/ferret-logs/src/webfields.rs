@@ -39,11 +39,13 @@ pub enum WebField {
     ServerIp,
     /// `s-port`: the server port.
     ServerPort,
+    /// `cs-cookie`: the Cookie header.
+    Cookie,
 }
 
 impl WebField {
     /// Every canonical field, in output order.
-    pub const ALL: [WebField; 16] = [
+    pub const ALL: [WebField; 17] = [
         WebField::Method,
         WebField::UriStem,
         WebField::UriQuery,
@@ -60,6 +62,7 @@ impl WebField {
         WebField::TimeTaken,
         WebField::ServerIp,
         WebField::ServerPort,
+        WebField::Cookie,
     ];
 
     /// The field's name in events.
@@ -81,6 +84,7 @@ impl WebField {
             WebField::TimeTaken => "time-taken",
             WebField::ServerIp => "s-ip",
             WebField::ServerPort => "s-port",
+            WebField::Cookie => "cs-cookie",
         }
     }
 
@@ -95,7 +99,7 @@ impl WebField {
     /// The canonical field a W3C `#Fields:` column name fills (ASCII case
     /// ignored), covering IIS, IIS Advanced Logging and other W3C writers.
     pub fn from_w3c(column: &str) -> Option<WebField> {
-        const NAMES: [(&str, WebField); 21] = [
+        const NAMES: [(&str, WebField); 23] = [
             ("cs-method", WebField::Method),
             ("cs-uri-stem", WebField::UriStem),
             ("cs-uri-query", WebField::UriQuery),
@@ -117,6 +121,8 @@ impl WebField {
             ("s-ip", WebField::ServerIp),
             ("s-port", WebField::ServerPort),
             ("cs-host", WebField::Host),
+            ("cs(cookie)", WebField::Cookie),
+            ("cs-cookie", WebField::Cookie),
         ];
         NAMES
             .iter()
