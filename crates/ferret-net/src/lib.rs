@@ -8,6 +8,14 @@
 //! up to a bound, and the connection table. Memory is bounded per stream and
 //! over the whole capture ([`NetLimits`]); what is dropped is counted.
 
+#![warn(missing_docs)]
+
+mod capture;
+mod decode;
+mod engine;
+mod flow;
+pub mod http;
+mod reasm;
 mod records;
 
 pub use records::*;
@@ -17,16 +25,29 @@ use std::io::Read;
 /// Reads a whole pcap or pcapng capture from `r`, sending HTTP transactions,
 /// connections and problems to `sink`. `Err` only when `r` is not a capture
 /// at all; damage later on is a [`NetItem::Problem`] and what was read
-/// before it is kept.
+/// before it is kept (every connection still open is closed and emitted).
+/// A `Break` from the sink stops the read at once and returns the stats so
+/// far.
 pub fn read_capture<R: Read>(
     r: R,
     limits: &NetLimits,
     sink: &mut NetSink<'_>,
 ) -> Result<CaptureStats, NetProblem> {
-    // Filled in by the capture module.
-    let _ = (r, limits, sink);
-    Err(NetProblem {
-        packet: None,
-        message: "capture reading is not built yet".into(),
-    })
+    let mut engine = engine::Engine::new(limits);
+    let mut cstats = CaptureStats::default();
+    let end = capture::read_packets(r, &mut cstats, &mut |p| engine.packet(p, sink))?;
+    let stopped = match end {
+        capture::End::Done => engine.finish(sink).is_break(),
+        capture::End::Stopped => true,
+        capture::End::Broken(problem) => {
+            engine.emit(NetItem::Problem(problem), sink).is_break()
+                || engine.finish(sink).is_break()
+        }
+    };
+    let _ = stopped;
+    let mut stats = engine.stats;
+    stats.packets = cstats.packets;
+    stats.bytes = cstats.bytes;
+    stats.undecoded += cstats.undecoded;
+    Ok(stats)
 }
