@@ -1,7 +1,9 @@
-//! Turning analyzer results (Sigma matches, correlation hits, web-log scores)
+//! Turning analyzer results (Sigma matches, correlation hits, web-log and
+//! network scores)
 //! into [`Finding`]s: one place decides technique, severity, score and
 //! mitigations for everything `ferret hunt` reports.
 
+use crate::network::{EventRef as NetEventRef, FindingKind, NetworkFinding};
 use crate::sigma::correlation::{CorrelationHit, CorrelationRule};
 use crate::sigma::{Level, RuleMatch, RuleMeta};
 use crate::weblog::WeblogFinding;
@@ -367,6 +369,155 @@ pub fn weblog_finding(w: &WeblogFinding, ctx: &HuntContext) -> Finding {
                 "web log, site {}, uri {}",
                 escape_str(&w.site),
                 escape_str(&w.uri)
+            ),
+        }),
+        evidence,
+        mitigations: mitigations_of(technique),
+        incident: stable_id(&["hunt", &host, technique.id()]),
+    }
+}
+
+/// `path record N` / `path line N` of a network event.
+fn net_locator(e: &NetEventRef) -> String {
+    match (e.record_id, e.line) {
+        (Some(r), _) => format!("{} record {r}", e.path),
+        (None, Some(l)) => format!("{} line {l}", e.path),
+        (None, None) => e.path.clone(),
+    }
+}
+
+/// The finding for a URI or flow the network analysis scored.
+pub fn network_finding(n: &NetworkFinding, ctx: &HuntContext) -> Finding {
+    let technique = Technique::WebShell;
+    let score = n.score.round().clamp(0.0, 1000.0) as u32;
+    // The server is an address, not necessarily this host's name.
+    let host = ctx.host_of(None);
+    let (what, rule_prefix) = match n.kind {
+        FindingKind::Content => (
+            format!("{}{}", n.server, n.uri.as_deref().unwrap_or("")),
+            "network.content",
+        ),
+        FindingKind::Flow => (
+            n.flow
+                .as_ref()
+                .map(|f| format!("{} -> {} {}", f.orig, f.resp, f.proto))
+                .unwrap_or_else(|| n.server.clone()),
+            "network.flow",
+        ),
+    };
+    let excerpt = n.excerpt.as_deref().map(Escaped::from_text);
+    let mut evidence: Vec<Evidence> = n
+        .signals
+        .iter()
+        .map(|s| Evidence {
+            source: EvidenceSource::Anomaly,
+            rule: format!("{rule_prefix}.{}", s.name),
+            detail: escape_str(&s.detail),
+            score: s.weight.round().max(0.0) as u32,
+            offset: None,
+            line: None,
+            excerpt: s
+                .excerpt
+                .as_deref()
+                .map(Escaped::from_text)
+                .or_else(|| excerpt.clone()),
+        })
+        .collect();
+    let flow = n
+        .flow
+        .as_ref()
+        .map(|f| {
+            format!(
+                "; flow {} -> {} {} from {} for {}",
+                f.orig,
+                f.resp,
+                f.proto,
+                f.start
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_else(|| "-".into()),
+                f.duration
+                    .map(|d| format!("{d:.1} s"))
+                    .unwrap_or_else(|| "-".into())
+            )
+        })
+        .unwrap_or_default();
+    evidence.push(Evidence {
+        source: EvidenceSource::Anomaly,
+        rule: format!("{rule_prefix}.events"),
+        detail: escape_str(&format!(
+            "{} {} from {} clients ({}{}), host {}, first {} last {}{flow}; events: {}",
+            n.count,
+            match n.kind {
+                FindingKind::Content => "transactions",
+                FindingKind::Flow => "connections",
+            },
+            n.client_count,
+            n.clients.join(", "),
+            if n.client_count as usize > n.clients.len() {
+                ", ..."
+            } else {
+                ""
+            },
+            n.host.as_deref().unwrap_or("-"),
+            n.first_seen
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_else(|| "-".into()),
+            n.last_seen
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_else(|| "-".into()),
+            n.events
+                .iter()
+                .map(net_locator)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        score: 0,
+        offset: None,
+        line: None,
+        excerpt: Some(Escaped::from_text(&what)),
+    });
+    let telling = n.telling.as_ref().or(n.events.first());
+    let confidence = Confidence::new((0.3 + n.signals.len() as f64 * 0.1).min(0.9));
+    let title = match n.kind {
+        FindingKind::Content => format!(
+            "Web-shell traffic to {}",
+            escape_str(&format!(
+                "{}{}",
+                n.host.as_deref().unwrap_or(&n.server),
+                n.uri.as_deref().unwrap_or("")
+            ))
+        ),
+        FindingKind::Flow => format!(
+            "Suspicious connections from web server {}",
+            escape_str(&what)
+        ),
+    };
+    Finding {
+        id: stable_id(&["network", rule_prefix, &n.server, &what]),
+        time: ctx.time.clone(),
+        host: host.clone(),
+        technique,
+        technique_name: technique.name().to_owned(),
+        title,
+        severity: n.severity,
+        confidence,
+        score,
+        rule: format!("ferret.{rule_prefix}"),
+        subject: Subject::Event(EventSubject {
+            path: Escaped::from_text(telling.map_or("", |e| e.path.as_str())),
+            line: telling.and_then(|e| e.line),
+            record_id: telling.and_then(|e| e.record_id),
+            event_time: telling
+                .and_then(|e| e.time)
+                .or(n.first_seen)
+                .map(|t| t.to_rfc3339()),
+            log: format!(
+                "network, server {}{}",
+                escape_str(&n.server),
+                n.uri
+                    .as_deref()
+                    .map(|u| format!(", uri {}", escape_str(u)))
+                    .unwrap_or_default()
             ),
         }),
         evidence,

@@ -5,6 +5,7 @@
 //! loading rule files.
 
 pub mod findings;
+pub mod network;
 pub mod samples;
 pub mod sigma;
 pub mod weblog;

@@ -14,8 +14,8 @@
 mod config;
 mod request;
 mod score;
-mod shapes;
-mod sketch;
+pub(crate) mod shapes;
+pub(crate) mod sketch;
 mod stats;
 
 pub use config::{WeblogConfig, WeblogError};
