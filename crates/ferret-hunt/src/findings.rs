@@ -445,18 +445,20 @@ pub fn network_finding(n: &NetworkFinding, ctx: &HuntContext) -> Finding {
         source: EvidenceSource::Anomaly,
         rule: format!("{rule_prefix}.events"),
         detail: escape_str(&format!(
-            "{} {} from {} clients ({}{}), host {}, first {} last {}{flow}; events: {}",
+            "{} {}, host {}, first {} last {}{flow}; events: {}",
             n.count,
             match n.kind {
-                FindingKind::Content => "transactions",
-                FindingKind::Flow => "connections",
-            },
-            n.client_count,
-            n.clients.join(", "),
-            if n.client_count as usize > n.clients.len() {
-                ", ..."
-            } else {
-                ""
+                FindingKind::Content => format!(
+                    "transactions from {} clients ({}{})",
+                    n.client_count,
+                    n.clients.join(", "),
+                    if n.client_count as usize > n.clients.len() {
+                        ", ..."
+                    } else {
+                        ""
+                    }
+                ),
+                FindingKind::Flow => "connections".to_owned(),
             },
             n.host.as_deref().unwrap_or("-"),
             n.first_seen
@@ -487,10 +489,18 @@ pub fn network_finding(n: &NetworkFinding, ctx: &HuntContext) -> Finding {
                 n.uri.as_deref().unwrap_or("")
             ))
         ),
-        FindingKind::Flow => format!(
-            "Suspicious connections from web server {}",
-            escape_str(&what)
-        ),
+        FindingKind::Flow => match &n.flow {
+            Some(f) => format!(
+                "Web server {} opened suspicious connections to {} ({})",
+                escape_str(&n.server),
+                escape_str(&f.resp),
+                f.proto
+            ),
+            None => format!(
+                "Suspicious connections from web server {}",
+                escape_str(&what)
+            ),
+        },
     };
     Finding {
         id: stable_id(&["network", rule_prefix, &n.server, &what]),

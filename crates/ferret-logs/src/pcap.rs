@@ -170,10 +170,7 @@ pub fn conn_fields(c: &ConnRecord) -> Fields {
 /// Nothing for an empty body that lost nothing.
 fn push_body(f: &mut Fields, side: &str, body: &Body) {
     if !body.data.is_empty() {
-        f.push(
-            format!("{side}_body"),
-            String::from_utf8_lossy(&body.data).into_owned(),
-        );
+        f.push(format!("{side}_body"), excerpt(&body.data));
         f.push(
             format!("{side}_body_entropy"),
             Value::Float(netfields::entropy(&body.data)),
@@ -187,6 +184,28 @@ fn push_body(f: &mut Fields, side: &str, body: &Body) {
     }
     if let Some(problem) = &body.problem {
         f.push(format!("{side}_body_problem"), problem.as_str());
+    }
+}
+
+/// Bytes of a body kept as text after its first byte that is not UTF-8.
+const BINARY_EXCERPT: usize = 4 << 10;
+
+/// A body as text: all of it when it is UTF-8 (a multi-byte character cut at
+/// the end is replaced), else up to [`BINARY_EXCERPT`] bytes past the first
+/// invalid byte, lossily. Binary bodies (images, archives, encrypted posts)
+/// are told by their entropy and length, which cover every kept byte; turning
+/// all of one into replacement characters cost a fifth of a hunt's time.
+fn excerpt(data: &[u8]) -> String {
+    match std::str::from_utf8(data) {
+        Ok(s) => s.to_owned(),
+        Err(e) if e.error_len().is_none() => String::from_utf8_lossy(data).into_owned(),
+        Err(e) => {
+            let keep = e
+                .valid_up_to()
+                .saturating_add(BINARY_EXCERPT)
+                .min(data.len());
+            String::from_utf8_lossy(&data[..keep]).into_owned()
+        }
     }
 }
 
@@ -210,6 +229,21 @@ fn joined_headers(headers: &[(String, Vec<u8>)]) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn binary_body_excerpt_is_short_text_whole() {
+        assert_eq!(super::excerpt(b"cmd=whoami"), "cmd=whoami");
+        // A multi-byte character cut by the body limit is replaced, not dropped.
+        assert_eq!(
+            super::excerpt("ab\u{e9}".as_bytes()[..3].as_ref()),
+            "ab\u{fffd}"
+        );
+        let mut bin = b"PK".to_vec();
+        bin.extend((0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | 0x80));
+        let text = super::excerpt(&bin);
+        assert!(text.starts_with("PK"));
+        assert!(text.chars().count() <= 2 + super::BINARY_EXCERPT);
+    }
+
     use super::*;
     use ferret_core::Timestamp;
     use ferret_net::{ConnState, Endpoint, FlowId, HttpResponse, Transport};

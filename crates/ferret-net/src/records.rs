@@ -36,7 +36,7 @@ impl Default for NetLimits {
             max_total_buffer: 256 << 20,
             max_flows: 200_000,
             max_header: 64 << 10,
-            max_body: 64 << 10,
+            max_body: 16 << 10,
             max_decoded: 8 << 20,
             idle_timeout_secs: 300,
         }
