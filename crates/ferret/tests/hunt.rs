@@ -301,3 +301,82 @@ fn user_rules_without_t1505_are_reported_as_other() {
         "{err}"
     );
 }
+
+#[test]
+fn captures_and_zeek_logs_give_network_findings() {
+    let net = repo().join("crates/ferret-net/tests/data");
+    let zeek = repo().join("crates/ferret-logs/tests/data/zeek");
+    let t = tempfile::tempdir().unwrap();
+    for name in [
+        "webshell-chopper.pcap",
+        "benign-browsing.pcap",
+        "truncated.pcap",
+    ] {
+        write(t.path(), name, &std::fs::read(net.join(name)).unwrap());
+    }
+    write(
+        t.path(),
+        "junk.pcap",
+        &[0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0xff, 0xff, 0xff],
+    );
+    write(
+        t.path(),
+        "zeek/http.log",
+        &std::fs::read(zeek.join("http.log")).unwrap(),
+    );
+    let (found, code, err) = hunt(&[t.path().as_os_str()]);
+    // The truncated capture and the junk are per-file errors; the run goes on.
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("junk.pcap") && err.contains("truncated.pcap"),
+        "{err}"
+    );
+    let network: Vec<&Value> = found
+        .iter()
+        .filter(|f| f["rule"] == "ferret.network.content")
+        .collect();
+    // Both captures hold the same session (truncated.pcap is a cut copy): one
+    // finding per server and script, whichever file tells most.
+    assert_eq!(network.len(), 1, "{found:?}");
+    {
+        let f = network[0];
+        let path = f["subject"]["path"].as_str().unwrap();
+        assert!(
+            path.ends_with("webshell-chopper.pcap") || path.ends_with("truncated.pcap"),
+            "{f}"
+        );
+        assert_eq!(f["technique"], "T1505.003");
+        assert!(
+            f["severity"] == "critical" || f["severity"] == "high",
+            "{f}"
+        );
+        assert!(f["subject"]["record_id"].is_u64(), "{f}");
+        let log = f["subject"]["log"].as_str().unwrap();
+        assert!(log.contains("uri /uploads/shell.php"), "{log}");
+        let evidence = f["evidence"].to_string();
+        assert!(evidence.contains("127.0.0.66"), "{evidence}");
+    }
+    assert!(
+        !found.iter().any(|f| f["subject"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("benign-browsing.pcap")
+            && f["severity"] != "low"
+            && f["severity"] != "info"),
+        "{found:?}"
+    );
+    // Zeek http.log events run through the same Sigma rules and analyzer.
+    let z = found
+        .iter()
+        .find(|f| f["subject"]["path"].as_str().unwrap().ends_with("http.log"))
+        .unwrap_or_else(|| panic!("no finding from the Zeek log: {found:?}"));
+    assert_eq!(z["evidence"][0]["source"], "sigma", "{z}");
+    assert_eq!(z["subject"]["line"], 10, "{z}");
+    assert!(err.contains("HTTP transactions"), "{err}");
+    // --no-network leaves the Sigma rules.
+    let (found, _, _) = hunt(&[
+        t.path().join("webshell-chopper.pcap").as_os_str(),
+        os("--no-network"),
+    ]);
+    assert!(found.iter().all(|f| f["rule"] != "ferret.network.content"));
+}

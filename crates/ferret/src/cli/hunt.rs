@@ -1,11 +1,12 @@
-//! `ferret hunt`: read event and web logs, run the Sigma rules and the
-//! web-log analysis over them, report.
+//! `ferret hunt`: read event, web and network logs, run the Sigma rules, the
+//! web-log analysis and the network analysis over them, report.
 //!
 //! Source → transform → sink: discovery lists log files into a channel; each
-//! worker thread owns a Sigma matcher and a web-log analyzer, reads one file
-//! at a time and sends findings to this thread, which alone writes output.
-//! Correlations and web-log scores need every event first, so they run after
-//! the workers, over the compact matches and statistics the workers kept.
+//! worker thread owns a Sigma matcher, a web-log analyzer and a network
+//! analyzer, reads one file at a time and sends findings to this thread,
+//! which alone writes output. Correlations and the web-log and network scores
+//! need every event first, so they run after the workers, over the compact
+//! matches and statistics the workers kept.
 
 use super::output::{OutputArgs, Report};
 use super::progress::Progress;
@@ -14,6 +15,7 @@ use clap::Args;
 use crossbeam_channel::RecvTimeoutError;
 use ferret_core::{escape_str, Event, Finding, Timestamp};
 use ferret_hunt::findings::{self, EventRef, HuntContext};
+use ferret_hunt::network::{NetworkAnalyzer, NetworkConfig};
 use ferret_hunt::sigma::correlation::BaseMatch;
 use ferret_hunt::sigma::{LoadStatus, Origin, RuleMatch, RuleSet, RuleSetBuilder};
 use ferret_hunt::weblog::{WeblogAnalyzer, WeblogConfig};
@@ -29,8 +31,9 @@ use std::time::{Duration, Instant};
 pub struct HuntArgs {
     /// Log files or directories (walked recursively): .evtx, JSON lines,
     /// audit.log, IIS W3C, Apache/nginx/Tomcat access logs, ESXi shell.log and
-    /// hostd.log, SQL Server ERRORLOG; plain, .gz or .zip. The format is told
-    /// from each file's first bytes, not its name.
+    /// hostd.log, SQL Server ERRORLOG, packet captures (pcap, pcapng) and Zeek
+    /// http/conn/files logs (TSV or JSON); plain, .gz or .zip. The format is
+    /// told from each file's first bytes, not its name.
     #[arg(value_name = "LOG", required = true)]
     pub logs: Vec<PathBuf>,
     /// Add a Sigma rule tree (repeatable), loaded unchanged (SigmaHQ layout
@@ -45,6 +48,11 @@ pub struct HuntArgs {
     /// Skip the web-log analysis (per-URI scoring of W3C/combined logs).
     #[arg(long)]
     pub no_weblog: bool,
+    /// Skip the network analysis of captures and Zeek logs (web-shell
+    /// content per script, new outbound and beacon-like flows of web
+    /// servers). Sigma rules still run over their events.
+    #[arg(long)]
+    pub no_network: bool,
     /// Only events at or after this time (RFC 3339, or YYYY-MM-DD for the
     /// start of that day, UTC). Events that record no time are kept.
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
@@ -103,6 +111,7 @@ fn get(c: &AtomicU64) -> u64 {
 /// What each worker keeps for the after-pass.
 struct WorkerState {
     weblog: Option<WeblogAnalyzer>,
+    network: Option<NetworkAnalyzer>,
     /// Per rule, in the current file: matches so far, and the folded rest.
     per_file: HashMap<ferret_hunt::sigma::RuleId, (u64, Option<(Box<Finding>, String)>)>,
     each_event: bool,
@@ -176,6 +185,8 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
     };
     let weblog_cfg =
         (!args.no_weblog && !args.no_builtin_rules).then(|| Arc::new(WeblogConfig::shipped()));
+    let network_cfg =
+        (!args.no_network && !args.no_builtin_rules).then(|| Arc::new(NetworkConfig::shipped()));
     let workers = if args.threads == 0 {
         std::thread::available_parallelism().map_or(2, |n| n.get())
     } else {
@@ -194,18 +205,20 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
         let mut handles = Vec::new();
         for _ in 0..workers {
             let (file_rx, tx) = (file_rx.clone(), tx.clone());
-            let (rules, counts, ctx, opts, weblog_cfg, args, referenced) = (
+            let (rules, counts, ctx, opts, weblog_cfg, network_cfg, args, referenced) = (
                 &rules,
                 &counts,
                 &ctx,
                 &opts,
                 &weblog_cfg,
+                &network_cfg,
                 &args,
                 &referenced,
             );
             handles.push(s.spawn(move || {
                 let mut state = WorkerState {
                     weblog: weblog_cfg.as_ref().map(|c| WeblogAnalyzer::new(c.clone())),
+                    network: network_cfg.as_ref().map(|c| NetworkAnalyzer::new(c.clone())),
                     per_file: HashMap::new(),
                     each_event: args.each_event,
                     base: Vec::new(),
@@ -287,6 +300,7 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
     // The after-pass: correlations over the kept matches, web-log scores.
     let mut after: Vec<Finding> = Vec::new();
     let mut weblog: Option<WeblogAnalyzer> = None;
+    let mut network: Option<NetworkAnalyzer> = None;
     let mut base: Vec<BaseMatch> = Vec::new();
     let mut refs: Vec<EventRef> = Vec::new();
     for st in states {
@@ -300,6 +314,12 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
             match &mut weblog {
                 Some(acc) => acc.merge(w),
                 None => weblog = Some(w),
+            }
+        }
+        if let Some(n) = st.network {
+            match &mut network {
+                Some(acc) => acc.merge(n),
+                None => network = Some(n),
             }
         }
     }
@@ -321,6 +341,16 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
     if let Some(w) = weblog {
         after.extend(w.finish().iter().map(|f| findings::weblog_finding(f, &ctx)));
     }
+    let (transactions, conns) = network
+        .as_ref()
+        .map_or((0, 0), |n| (n.transactions(), n.conns()));
+    if let Some(n) = network {
+        after.extend(
+            n.finish()
+                .iter()
+                .map(|f| findings::network_finding(f, &ctx)),
+        );
+    }
     for f in &after {
         report.offer(f)?;
     }
@@ -330,7 +360,7 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
     if !args.output.quiet {
         let events = get(&counts.events);
         eprintln!(
-            "ferret: {} findings at or above {}; {} files, {events} events ({:.1} MB) in {took:.2}s ({:.0} events/s); {} outside --from/--to; {web_requests} web requests analysed; {} read errors",
+            "ferret: {} findings at or above {}; {} files, {events} events ({:.1} MB) in {took:.2}s ({:.0} events/s); {} outside --from/--to; {web_requests} web requests, {transactions} HTTP transactions and {conns} connections analysed; {} read errors",
             report.reported,
             report.min,
             get(&counts.files),
@@ -386,6 +416,9 @@ fn examine(
 ) {
     if let Some(w) = &mut state.weblog {
         w.observe(event);
+    }
+    if let Some(n) = &mut state.network {
+        n.observe(event);
     }
     matches.clear();
     matcher.scan(event, matches);
