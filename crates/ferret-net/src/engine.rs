@@ -68,6 +68,8 @@ impl<'l> Engine<'l> {
                 total: 0,
                 max_total: limits.max_total_buffer,
                 max_stream: limits.max_stream_buffer,
+                http: 0,
+                http_capped: false,
             },
             closing: VecDeque::new(),
             next_uid: 0,
@@ -309,7 +311,7 @@ impl<'l> Engine<'l> {
                 streams[dir].segment(data_seq, d.payload, d.missing, &mut self.budget, &mut |c| {
                     on_chunk(app, dir, c, &ctx, &mut flip, out)
                 });
-                settle(app, streams, &mut self.budget);
+                settle(app, streams, &mut self.budget, out);
             }
         }
         if flip {
@@ -387,6 +389,8 @@ impl<'l> Engine<'l> {
                 conn.flipped = true;
             }
             if let App::Http { conn: h, .. } = app {
+                self.budget.http = self.budget.http.saturating_sub(h.accounted);
+                h.accounted = 0;
                 h.finish(&mut self.out);
                 http = h.parsed_any();
             }
@@ -454,13 +458,39 @@ fn conn_state(c: &Conn) -> ConnState {
     }
 }
 
-/// After delivery: a stream no longer read drops its buffers.
-fn settle(app: &mut App, streams: &mut [Stream; 2], budget: &mut Budget) {
-    let off = match app {
-        App::Http { conn, .. } => conn.rejected(),
-        _ => false,
-    };
+/// After delivery: the HTTP parser's bytes are counted against the global
+/// cap (over it, this connection's parser emits what it has and stops: the
+/// connection that grows is the one cut, as in reassembly); a stream no
+/// longer read drops its buffers.
+fn settle(app: &mut App, streams: &mut [Stream; 2], budget: &mut Budget, out: &mut Vec<NetItem>) {
+    let mut off = false;
+    if let App::Http { conn, .. } = app {
+        let held = conn.held();
+        budget.http = budget.http.saturating_sub(conn.accounted) + held;
+        conn.accounted = held;
+        if conn.rejected() {
+            off = true;
+        } else if budget.total.saturating_add(budget.http) > budget.max_total {
+            budget.http -= held;
+            conn.accounted = 0;
+            conn.finish(out);
+            if !budget.http_capped {
+                budget.http_capped = true;
+                out.push(NetItem::Problem(NetProblem {
+                    packet: None,
+                    message: format!(
+                        "buffered HTTP reached the {}-byte limit: parsing stopped early on the connections that grew past it",
+                        budget.max_total
+                    ),
+                }));
+            }
+            off = true;
+        }
+    }
     if off {
+        if let App::Http { conn, .. } = app {
+            budget.http = budget.http.saturating_sub(conn.accounted);
+        }
         *app = App::Off;
     }
     let done = match app {

@@ -29,6 +29,11 @@ pub(crate) struct Budget {
     pub max_total: usize,
     /// Bound on one stream's buffer.
     pub max_stream: usize,
+    /// Bytes HTTP parsers hold over all connections (counted against
+    /// `max_total` too).
+    pub http: usize,
+    /// Whether an HTTP parser was dropped for the cap (reported once).
+    pub http_capped: bool,
 }
 
 /// One direction of a TCP connection.
@@ -223,6 +228,8 @@ mod tests {
             total: 0,
             max_total: 1 << 20,
             max_stream: 1 << 16,
+            http: 0,
+            http_capped: false,
         }
     }
 
@@ -286,6 +293,8 @@ mod tests {
             total: 0,
             max_total: 1 << 20,
             max_stream: 8,
+            http: 0,
+            http_capped: false,
         };
         let mut s = Stream::default();
         s.syn(99);
@@ -309,6 +318,8 @@ mod tests {
             total: 0,
             max_total: 6,
             max_stream: 100,
+            http: 0,
+            http_capped: false,
         };
         let (mut s1, mut s2) = (Stream::default(), Stream::default());
         s1.syn(0);

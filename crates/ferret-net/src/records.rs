@@ -10,8 +10,9 @@ pub struct NetLimits {
     /// Bytes buffered out of order (waiting for a gap) per stream direction;
     /// beyond it the gap is skipped and counted as missed.
     pub max_stream_buffer: usize,
-    /// Bytes buffered over all streams; beyond it the oldest streams are
-    /// flushed early.
+    /// Bytes buffered over all streams and HTTP parsers (header blocks, kept
+    /// bodies, queued messages); beyond it the stream or parser that grows
+    /// skips ahead or stops early (counted, one problem per capture).
     pub max_total_buffer: usize,
     /// Live connections tracked at once; beyond it the least recently seen
     /// one is closed early (its record says so).

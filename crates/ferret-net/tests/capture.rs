@@ -281,6 +281,54 @@ fn syn_flood_is_bounded() {
 }
 
 #[test]
+fn http_parsers_share_the_global_cap() {
+    // 400 connections, each sending an unfinished 30 KB header block: the
+    // parsers would hold 12 MB; with a 1 MB cap some stop early (one
+    // problem), the rest still parse, and connections are all recorded.
+    let mut w = Pcap::new(1);
+    let mut head = b"GET /a HTTP/1.1\r\nHost: x\r\nX-Pad: ".to_vec();
+    head.extend(std::iter::repeat_n(b'a', 30_000));
+    let mut ts = 1_700_000_000_000_000i64;
+    for i in 0..400u16 {
+        let mut c = Conv::new(Link::Eth, ("10.0.0.1", 20000 + i), ("10.0.0.2", 80));
+        c.ts = ts;
+        c.handshake().c2s(&head, 1460);
+        for (t, f) in &c.frames {
+            w.packet(*t, f);
+        }
+        ts = c.ts;
+    }
+    let limits = NetLimits {
+        max_total_buffer: 1 << 20,
+        ..NetLimits::default()
+    };
+    let g = read(&w.finish(), &limits);
+    assert_eq!(g.conns.len(), 400);
+    let capped: Vec<_> = g
+        .problems
+        .iter()
+        .filter(|p| p.message.contains("buffered HTTP"))
+        .collect();
+    assert_eq!(capped.len(), 1, "{:?}", g.problems);
+    // Without the cap nothing is cut.
+    let g = read(&w_again(&head), &NetLimits::default());
+    assert!(g
+        .problems
+        .iter()
+        .all(|p| !p.message.contains("buffered HTTP")));
+}
+
+fn w_again(head: &[u8]) -> Vec<u8> {
+    let mut w = Pcap::new(1);
+    let mut c = Conv::new(Link::Eth, ("10.0.0.1", 20000), ("10.0.0.2", 80));
+    c.handshake().c2s(head, 1460);
+    for (t, f) in &c.frames {
+        w.packet(*t, f);
+    }
+    w.finish()
+}
+
+#[test]
 fn decompression_bomb_is_capped() {
     let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     let zeros = vec![0u8; 1 << 20];

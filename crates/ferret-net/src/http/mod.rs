@@ -92,6 +92,18 @@ struct Head {
 }
 
 impl Head {
+    /// Bytes held by the head's text.
+    fn size(&self) -> usize {
+        self.method.len()
+            + self.uri.len()
+            + self.reason.len()
+            + self
+                .headers
+                .iter()
+                .map(|(n, v)| n.len() + v.len() + 48)
+                .sum::<usize>()
+    }
+
     fn header(&self, name: &str) -> Option<&[u8]> {
         self.headers
             .iter()
@@ -416,7 +428,12 @@ pub struct HttpConn {
     depth: u32,
     /// Set when the first client message did not parse: not HTTP.
     rejected: bool,
+    /// What [`held`](Self::held) said last time the engine counted it.
+    pub(crate) accounted: usize,
 }
+
+/// What one queued message costs besides its body bytes (head, headers).
+const MESSAGE_COST: usize = 512;
 
 impl HttpConn {
     /// A connection with id `uid` between `flow`'s ends (orig = client).
@@ -432,7 +449,32 @@ impl HttpConn {
             next_seq: 0,
             depth: 0,
             rejected: false,
+            accounted: 0,
         }
+    }
+
+    /// Bytes this parser holds, an upper bound: header buffers, the kept
+    /// bytes of bodies being received (counted at their limit) and of queued
+    /// messages. The engine keeps the sum over connections under
+    /// [`NetLimits::max_total_buffer`].
+    pub fn held(&self) -> usize {
+        let open: usize = self
+            .halves
+            .iter()
+            .map(|h| h.hbuf.len() + if h.body.is_some() { self.max_body } else { 0 })
+            .sum();
+        let body = |b: &Option<Body>| b.as_ref().map_or(0, |b| b.data.len());
+        let queued: usize = self
+            .queue
+            .iter()
+            .map(|p| {
+                MESSAGE_COST
+                    + p.req.head.size()
+                    + body(&p.req.body)
+                    + p.resp.as_ref().map_or(0, |r| r.head.size() + body(&r.body))
+            })
+            .sum();
+        open + queued
     }
 
     /// Whether at least one HTTP message parsed.
