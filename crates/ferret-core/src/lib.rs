@@ -7,6 +7,7 @@
 
 mod component;
 mod dbobject;
+mod entropy;
 mod escape;
 mod event;
 mod finding;
@@ -19,6 +20,7 @@ pub use component::{
     Server,
 };
 pub use dbobject::{DbObject, Engine, ObjectKind, MAX_DEFINITION};
+pub use entropy::entropy;
 pub use escape::{escape_bytes, escape_path, escape_str};
 pub use event::{Event, EventJsonError, EventSource, Fields, LogFormat, Timestamp, Value};
 pub use finding::{

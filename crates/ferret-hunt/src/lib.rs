@@ -7,5 +7,6 @@
 pub mod findings;
 pub mod network;
 pub mod samples;
+mod settings;
 pub mod sigma;
 pub mod weblog;

@@ -61,25 +61,7 @@ pub fn add_web_names(fields: &mut Fields) {
     request.write_to(fields);
 }
 
-/// Shannon entropy of `bytes` in bits per byte (0 for no bytes, at most 8).
-pub fn entropy(bytes: &[u8]) -> f64 {
-    if bytes.is_empty() {
-        return 0.0;
-    }
-    let mut counts = [0u64; 256];
-    for &b in bytes {
-        counts[usize::from(b)] += 1;
-    }
-    let n = bytes.len() as f64;
-    counts
-        .iter()
-        .filter(|&&c| c > 0)
-        .map(|&c| {
-            let p = c as f64 / n;
-            -p * p.log2()
-        })
-        .sum()
-}
+pub use ferret_core::entropy;
 
 /// `n` as an [`i64`] field value, saturating (counters never reach it).
 pub fn int(n: u64) -> Value {
@@ -123,14 +105,5 @@ mod tests {
         assert_eq!(f.text("cs-user-agent").as_deref(), Some("curl/8.0"));
         assert_eq!(f.get("cs-referer"), None);
         assert_eq!(f.get("cs-cookie"), None);
-    }
-
-    #[test]
-    fn entropy_bounds() {
-        assert_eq!(entropy(b""), 0.0);
-        assert_eq!(entropy(b"aaaa"), 0.0);
-        assert!((entropy(b"abab") - 1.0).abs() < 1e-12);
-        let all: Vec<u8> = (0..=255).collect();
-        assert!((entropy(&all) - 8.0).abs() < 1e-12);
     }
 }

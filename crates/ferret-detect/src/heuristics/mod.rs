@@ -682,24 +682,7 @@ fn generic(data: &[u8], out: &mut Vec<Signal>) {
 }
 
 /// Shannon entropy in bits per byte.
-pub fn entropy(b: &[u8]) -> f64 {
-    if b.is_empty() {
-        return 0.0;
-    }
-    let mut counts = [0usize; 256];
-    for &x in b {
-        counts[x as usize] += 1;
-    }
-    let n = b.len() as f64;
-    counts
-        .iter()
-        .filter(|c| **c > 0)
-        .map(|&c| {
-            let p = c as f64 / n;
-            -p * p.log2()
-        })
-        .sum()
-}
+pub use ferret_core::entropy;
 
 #[cfg(test)]
 mod tests {

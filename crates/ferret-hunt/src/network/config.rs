@@ -2,15 +2,13 @@
 //! severity bands and memory bounds, read from TOML
 //! (`rules/network/signals.toml` is the shipped copy) and checked once.
 
+use crate::settings::{self, compile, number, range, weight, Band, Problem, Scoring};
 use ferret_core::Severity;
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 use serde::Deserialize;
 
 /// The shipped settings, embedded at build time.
 const SHIPPED: &str = include_str!("../../../../rules/network/signals.toml");
-
-/// Largest compiled size of one configured regular expression.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 /// Why network settings could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -37,56 +35,16 @@ pub enum NetworkError {
 }
 
 fn invalid(field: impl Into<String>, reason: impl Into<String>) -> NetworkError {
-    NetworkError::Invalid {
-        field: field.into(),
-        reason: reason.into(),
+    settings::invalid(field, reason).into()
+}
+
+impl From<Problem> for NetworkError {
+    fn from(p: Problem) -> NetworkError {
+        match p {
+            Problem::Invalid { field, reason } => NetworkError::Invalid { field, reason },
+            Problem::Regex { field, source } => NetworkError::Regex { field, source },
+        }
     }
-}
-
-fn compile(field: &str, pattern: &str) -> Result<Regex, NetworkError> {
-    RegexBuilder::new(pattern)
-        .case_insensitive(true)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .map_err(|e| NetworkError::Regex {
-            field: field.to_owned(),
-            source: Box::new(e),
-        })
-}
-
-fn weight(field: &str, w: f64) -> Result<f64, NetworkError> {
-    if w.is_finite() && (0.0..=1000.0).contains(&w) {
-        Ok(w)
-    } else {
-        Err(invalid(field, format!("{w} is not a number in 0..=1000")))
-    }
-}
-
-fn number(field: &str, v: f64, lo: f64, hi: f64) -> Result<f64, NetworkError> {
-    if v.is_finite() && (lo..=hi).contains(&v) {
-        Ok(v)
-    } else {
-        Err(invalid(
-            field,
-            format!("{v} is not a number in {lo}..={hi}"),
-        ))
-    }
-}
-
-fn range(field: &str, v: u64, lo: u64, hi: u64) -> Result<u64, NetworkError> {
-    if (lo..=hi).contains(&v) {
-        Ok(v)
-    } else {
-        Err(invalid(field, format!("{v} is not in {lo}..={hi}")))
-    }
-}
-
-/// A score band: scores from `min` up have `severity` (until a higher band).
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Band {
-    pub min: f64,
-    pub severity: Severity,
 }
 
 /// Memory and work bounds.
@@ -331,9 +289,7 @@ struct RawConfig {
 /// [`std::sync::Arc`] between worker threads.
 #[derive(Debug, Clone)]
 pub struct NetworkConfig {
-    pub(crate) threshold: f64,
-    /// Ascending by `min`.
-    pub(crate) bands: Vec<Band>,
+    pub(crate) scoring: Scoring,
     pub(crate) limits: Limits,
     /// Lowercase, without the dot.
     pub(crate) script_extensions: Vec<String>,
@@ -376,24 +332,7 @@ impl NetworkConfig {
     /// Reads and checks settings in the layout of `rules/network/signals.toml`.
     pub fn from_toml(text: &str) -> Result<NetworkConfig, NetworkError> {
         let raw: RawConfig = toml::from_str(text)?;
-        let threshold = weight("scoring.threshold", raw.scoring.threshold)?;
-        if threshold <= 0.0 {
-            return Err(invalid("scoring.threshold", "must be above 0"));
-        }
-        let mut bands = raw.scoring.bands;
-        if bands.is_empty() || bands.len() > Severity::ALL.len() {
-            return Err(invalid("scoring.bands", "expected 1 to 5 bands"));
-        }
-        for (i, b) in bands.iter().enumerate() {
-            weight(&format!("scoring.bands[{i}].min"), b.min)?;
-        }
-        bands.sort_by(|a, b| a.min.total_cmp(&b.min));
-        if bands.windows(2).any(|w| w[0].severity >= w[1].severity) {
-            return Err(invalid(
-                "scoring.bands",
-                "severities must rise with the band minimum",
-            ));
-        }
+        let scoring = Scoring::new(raw.scoring.threshold, raw.scoring.bands)?;
         check_limits(&raw.limits)?;
 
         let mut script_extensions = Vec::new();
@@ -528,8 +467,7 @@ impl NetworkConfig {
         number("flow.beacon.max_jitter", f.beacon.max_jitter, 0.0, 10.0)?;
 
         Ok(NetworkConfig {
-            threshold,
-            bands,
+            scoring,
             limits: raw.limits,
             script_extensions,
             code_param: PatternSignal::of("content.code_param", c.code_param)?,
@@ -568,16 +506,12 @@ impl NetworkConfig {
 
     /// The score at and above which a finding is reported.
     pub fn threshold(&self) -> f64 {
-        self.threshold
+        self.scoring.threshold()
     }
 
     /// The severity of a score: the highest band it reaches (`Info` below all).
     pub fn severity_of(&self, score: f64) -> Severity {
-        self.bands
-            .iter()
-            .rev()
-            .find(|b| score >= b.min)
-            .map_or(Severity::Info, |b| b.severity)
+        self.scoring.severity_of(score)
     }
 
     /// Every signal weight, by signal name (for checks and documentation).
@@ -646,12 +580,7 @@ mod tests {
         assert_eq!(c.severity_of(0.0), Severity::Info);
         assert_eq!(c.severity_of(1000.0), Severity::Critical);
         assert_eq!(c.severity_of(f64::NAN), Severity::Info);
-        let medium = c
-            .bands
-            .iter()
-            .find(|b| b.severity == Severity::Medium)
-            .map(|b| b.min)
-            .unwrap_or(f64::MAX);
+        let medium = c.scoring.min_of(Severity::Medium).unwrap_or(f64::MAX);
         for (name, w) in c.weights() {
             assert!(w < medium, "{name} alone ({w}) reaches medium");
         }

@@ -81,25 +81,7 @@ pub(crate) fn binary_text(s: &str) -> bool {
     n > 0 && odd * 10 >= n
 }
 
-/// Shannon entropy of `b`, in bits per byte.
-pub(crate) fn entropy(b: &[u8]) -> f64 {
-    if b.is_empty() {
-        return 0.0;
-    }
-    let mut counts = [0u64; 256];
-    for &c in b {
-        counts[usize::from(c)] += 1;
-    }
-    let n = b.len() as f64;
-    counts
-        .iter()
-        .filter(|&&c| c > 0)
-        .map(|&c| {
-            let p = c as f64 / n;
-            -p * p.log2()
-        })
-        .sum()
-}
+pub(crate) use ferret_core::entropy;
 
 /// The entropy a body of `n` bytes must reach to count as encrypted:
 /// `min_entropy`, or for short bodies `short_fraction` of the most their

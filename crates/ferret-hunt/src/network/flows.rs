@@ -185,7 +185,7 @@ pub(crate) fn findings(
                 per_ip.get(d.ip.as_str()).copied().unwrap_or(0),
             );
             let score: f64 = signals.iter().map(|s| s.weight).sum();
-            if signals.is_empty() || score < cfg.threshold {
+            if signals.is_empty() || score < cfg.threshold() {
                 continue;
             }
             let longest = s.longest.as_ref();

@@ -310,7 +310,7 @@ fn content_finding(
 ) -> Option<NetworkFinding> {
     let signals = score::signals(cfg, ctx, u);
     let total: f64 = signals.iter().map(|s| s.weight).sum();
-    if signals.is_empty() || total < cfg.threshold {
+    if signals.is_empty() || total < cfg.threshold() {
         return None;
     }
     let mut clients: Vec<(&str, u64)> = u.clients.iter().map(|(n, s)| (n, s.requests)).collect();

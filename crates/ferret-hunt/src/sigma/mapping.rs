@@ -298,7 +298,11 @@ mod tests {
         );
         assert_eq!(
             names(m.routes_for(&ls(None, Some("webserver"), None))),
-            ["web-access"]
+            ["web-access", "net-http"]
+        );
+        assert_eq!(
+            names(m.routes_for(&ls(Some("zeek"), None, Some("http")))),
+            ["zeek-http"]
         );
         assert!(m
             .routes_for(&ls(Some("linux"), None, Some("syslog")))

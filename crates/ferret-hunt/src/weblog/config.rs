@@ -3,15 +3,13 @@
 //! (`rules/weblog/signals.toml` is the shipped copy) and checked once.
 
 use super::shapes::Shape;
+use crate::settings::{self, compile, fraction, range, weight, Band, Problem, Scoring};
 use ferret_core::Severity;
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 use serde::Deserialize;
 
 /// The shipped settings, embedded at build time.
 const SHIPPED: &str = include_str!("../../../../rules/weblog/signals.toml");
-
-/// Largest compiled size of one configured regular expression.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 /// Why web-log settings could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -37,50 +35,6 @@ pub enum WeblogError {
     },
 }
 
-fn invalid(field: impl Into<String>, reason: impl Into<String>) -> WeblogError {
-    WeblogError::Invalid {
-        field: field.into(),
-        reason: reason.into(),
-    }
-}
-
-/// Compiles a configured pattern: case-insensitive, size-limited.
-pub(crate) fn compile(field: &str, pattern: &str) -> Result<Regex, WeblogError> {
-    RegexBuilder::new(pattern)
-        .case_insensitive(true)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .map_err(|e| WeblogError::Regex {
-            field: field.to_owned(),
-            source: Box::new(e),
-        })
-}
-
-/// Checks that a weight or threshold is finite and within `0..=1000`.
-pub(crate) fn check_weight(field: &str, w: f64) -> Result<f64, WeblogError> {
-    if w.is_finite() && (0.0..=1000.0).contains(&w) {
-        Ok(w)
-    } else {
-        Err(invalid(field, format!("{w} is not a number in 0..=1000")))
-    }
-}
-
-fn check_fraction(field: &str, f: f64) -> Result<f64, WeblogError> {
-    if f.is_finite() && (0.0..=1.0).contains(&f) {
-        Ok(f)
-    } else {
-        Err(invalid(field, format!("{f} is not a fraction in 0..=1")))
-    }
-}
-
-fn check_range(field: &str, v: u64, lo: u64, hi: u64) -> Result<u64, WeblogError> {
-    if (lo..=hi).contains(&v) {
-        Ok(v)
-    } else {
-        Err(invalid(field, format!("{v} is not in {lo}..={hi}")))
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -99,14 +53,17 @@ struct RawScoring {
     bands: Vec<Band>,
 }
 
-/// A score band: scores from `min` up have `severity` (until a higher band).
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Band {
-    /// The lowest score in the band.
-    pub min: f64,
-    /// The severity of scores in the band.
-    pub severity: Severity,
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> WeblogError {
+    settings::invalid(field, reason).into()
+}
+
+impl From<Problem> for WeblogError {
+    fn from(p: Problem) -> WeblogError {
+        match p {
+            Problem::Invalid { field, reason } => WeblogError::Invalid { field, reason },
+            Problem::Regex { field, source } => WeblogError::Regex { field, source },
+        }
+    }
 }
 
 /// Memory and work bounds.
@@ -246,9 +203,7 @@ pub(crate) struct ScriptName {
 /// [`std::sync::Arc`] between worker threads.
 #[derive(Debug, Clone)]
 pub struct WeblogConfig {
-    pub(crate) threshold: f64,
-    /// Ascending by `min`.
-    pub(crate) bands: Vec<Band>,
+    pub(crate) scoring: Scoring,
     pub(crate) limits: Limits,
     /// Lowercase, without the dot.
     pub(crate) script_extensions: Vec<String>,
@@ -278,44 +233,27 @@ impl WeblogConfig {
     /// Reads and checks settings in the layout of `rules/weblog/signals.toml`.
     pub fn from_toml(text: &str) -> Result<WeblogConfig, WeblogError> {
         let raw: RawConfig = toml::from_str(text)?;
-        let threshold = check_weight("scoring.threshold", raw.scoring.threshold)?;
-        if threshold <= 0.0 {
-            return Err(invalid("scoring.threshold", "must be above 0"));
-        }
-        let mut bands = raw.scoring.bands;
-        if bands.is_empty() || bands.len() > Severity::ALL.len() {
-            return Err(invalid("scoring.bands", "expected 1 to 5 bands"));
-        }
-        for (i, b) in bands.iter().enumerate() {
-            check_weight(&format!("scoring.bands[{i}].min"), b.min)?;
-        }
-        bands.sort_by(|a, b| a.min.total_cmp(&b.min));
-        if bands.windows(2).any(|w| w[0].severity >= w[1].severity) {
-            return Err(invalid(
-                "scoring.bands",
-                "severities must rise with the band minimum",
-            ));
-        }
+        let scoring = Scoring::new(raw.scoring.threshold, raw.scoring.bands)?;
 
         let l = &raw.limits;
-        check_range("limits.max_sites", l.max_sites as u64, 1, 1_000_000)?;
-        check_range(
+        range("limits.max_sites", l.max_sites as u64, 1, 1_000_000)?;
+        range(
             "limits.max_uris_per_site",
             l.max_uris_per_site as u64,
             1,
             10_000_000,
         )?;
-        check_range("limits.clients_per_uri", l.clients_per_uri as u64, 2, 4096)?;
-        check_range(
+        range("limits.clients_per_uri", l.clients_per_uri as u64, 2, 4096)?;
+        range(
             "limits.site_client_sketch",
             l.site_client_sketch as u64,
             2,
             65_536,
         )?;
-        check_range("limits.max_uri_len", l.max_uri_len as u64, 16, 65_536)?;
-        check_range("limits.max_query_len", l.max_query_len as u64, 0, 1 << 20)?;
-        check_range("limits.evidence_first", l.evidence_first as u64, 0, 20)?;
-        check_range("limits.evidence_telling", l.evidence_telling as u64, 0, 20)?;
+        range("limits.max_uri_len", l.max_uri_len as u64, 16, 65_536)?;
+        range("limits.max_query_len", l.max_query_len as u64, 0, 1 << 20)?;
+        range("limits.evidence_first", l.evidence_first as u64, 0, 20)?;
+        range("limits.evidence_telling", l.evidence_telling as u64, 0, 20)?;
         if l.evidence_first + l.evidence_telling > 20 {
             return Err(invalid(
                 "limits",
@@ -343,38 +281,38 @@ impl WeblogConfig {
             }
             special_dirs.push(SpecialDir {
                 prefix,
-                weight: check_weight(&format!("{field}.weight"), d.weight)?,
+                weight: weight(&format!("{field}.weight"), d.weight)?,
             });
         }
 
         let s = raw.signals;
-        check_weight("signals.new_script.weight", s.new_script.weight)?;
-        check_fraction(
+        weight("signals.new_script.weight", s.new_script.weight)?;
+        fraction(
             "signals.new_script.min_span_fraction",
             s.new_script.min_span_fraction,
         )?;
-        check_weight("signals.new_post.weight", s.new_post.weight)?;
-        check_weight("signals.few_clients.weight", s.few_clients.weight)?;
+        weight("signals.new_post.weight", s.new_post.weight)?;
+        weight("signals.few_clients.weight", s.few_clients.weight)?;
         if !(s.few_clients.min_ratio.is_finite() && s.few_clients.min_ratio >= 1.0) {
             return Err(invalid(
                 "signals.few_clients.min_ratio",
                 "must be a number >= 1",
             ));
         }
-        check_range(
+        range(
             "signals.few_clients.max_clients",
             s.few_clients.max_clients,
             1,
             1000,
         )?;
-        check_weight("signals.no_referer.weight", s.no_referer.weight)?;
-        check_fraction("signals.no_referer.min_fraction", s.no_referer.min_fraction)?;
-        check_fraction(
+        weight("signals.no_referer.weight", s.no_referer.weight)?;
+        fraction("signals.no_referer.min_fraction", s.no_referer.min_fraction)?;
+        fraction(
             "signals.no_referer.min_site_fraction",
             s.no_referer.min_site_fraction,
         )?;
-        check_weight("signals.size_swing.weight", s.size_swing.weight)?;
-        check_range(
+        weight("signals.size_swing.weight", s.size_swing.weight)?;
+        range(
             "signals.size_swing.min_responses",
             s.size_swing.min_responses,
             2,
@@ -386,8 +324,8 @@ impl WeblogConfig {
                 "must be a number above 0",
             ));
         }
-        check_weight("signals.post_heavy.weight", s.post_heavy.weight)?;
-        check_range(
+        weight("signals.post_heavy.weight", s.post_heavy.weight)?;
+        range(
             "signals.post_heavy.max_clients",
             s.post_heavy.max_clients,
             1,
@@ -408,9 +346,9 @@ impl WeblogConfig {
                 "must be a number in -1000..=0",
             ));
         }
-        check_fraction("signals.referred.min_fraction", r.min_fraction)?;
+        fraction("signals.referred.min_fraction", r.min_fraction)?;
         let script_name = ScriptName {
-            weight: check_weight("signals.script_name.weight", s.script_name.weight)?,
+            weight: weight("signals.script_name.weight", s.script_name.weight)?,
             pattern: compile("signals.script_name.pattern", &s.script_name.pattern)?,
         };
 
@@ -427,8 +365,7 @@ impl WeblogConfig {
         }
 
         Ok(WeblogConfig {
-            threshold,
-            bands,
+            scoring,
             limits: raw.limits,
             script_extensions,
             special_dirs,
@@ -446,16 +383,12 @@ impl WeblogConfig {
 
     /// The score at and above which a URI is reported.
     pub fn threshold(&self) -> f64 {
-        self.threshold
+        self.scoring.threshold()
     }
 
     /// The severity of a score: the highest band it reaches (`Info` below all).
     pub fn severity_of(&self, score: f64) -> Severity {
-        self.bands
-            .iter()
-            .rev()
-            .find(|b| score >= b.min)
-            .map_or(Severity::Info, |b| b.severity)
+        self.scoring.severity_of(score)
     }
 }
 

@@ -196,7 +196,7 @@ impl WeblogAnalyzer {
             for (uri, u) in &site.uris {
                 let mut signals = score::signals(cfg, &ctx, uri, u);
                 let total: f64 = signals.iter().map(|s| s.weight).sum();
-                if signals.is_empty() || total < cfg.threshold {
+                if signals.is_empty() || total < cfg.threshold() {
                     continue;
                 }
                 signals.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.name.cmp(b.name)));

