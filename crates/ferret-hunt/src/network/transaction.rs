@@ -2,6 +2,7 @@
 //! (`_path = "conn"`) as the analysis sees them, read from an [`Event`]'s
 //! Zeek field names (`docs/network-fields.md`).
 
+pub(crate) use crate::weblog::request::{text, Method};
 use crate::weblog::shapes::{cut, percent_decode};
 use ferret_core::{Event, LogFormat, Timestamp, Value};
 use std::borrow::Cow;
@@ -25,13 +26,6 @@ pub(crate) fn path_of(e: &Event) -> Option<Path> {
         Value::Str(p) if p == "conn" => Some(Path::Conn),
         _ => None,
     }
-}
-
-/// A field's text, unless absent, empty or the `-` placeholder.
-pub(crate) fn text<'e>(e: &'e Event, name: &str) -> Option<Cow<'e, str>> {
-    e.fields
-        .text(name)
-        .filter(|t| !t.trim().is_empty() && t.trim() != "-")
 }
 
 /// A non-negative integer field.
@@ -68,17 +62,6 @@ pub(crate) fn endpoint(ip: &str, port: Option<u64>) -> String {
         Some(p) => format!("{ip}:{p}"),
         None => ip.to_owned(),
     }
-}
-
-/// The request method, as far as the signals care.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Method {
-    /// GET or HEAD.
-    Read,
-    /// POST.
-    Post,
-    /// Anything else, or not recorded.
-    Other,
 }
 
 /// The fields of one HTTP transaction the analysis uses.
@@ -143,13 +126,7 @@ impl<'a> Txn<'a> {
         if uri.is_empty() {
             uri.push('/');
         }
-        let method = match text(e, "method") {
-            Some(m) if m.eq_ignore_ascii_case("GET") || m.eq_ignore_ascii_case("HEAD") => {
-                Method::Read
-            }
-            Some(m) if m.eq_ignore_ascii_case("POST") => Method::Post,
-            _ => Method::Other,
-        };
+        let method = Method::of(text(e, "method").as_deref());
         Txn {
             server,
             client: text(e, "id.orig_h").map(|h| trim_cow(h, 64)),

@@ -12,7 +12,7 @@
 //! Only successful responses count, so a scanner's 404 probes never score.
 
 mod config;
-mod request;
+pub(crate) mod request;
 mod score;
 pub(crate) mod shapes;
 pub(crate) mod sketch;

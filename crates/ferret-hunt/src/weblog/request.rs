@@ -17,6 +17,19 @@ pub(crate) enum Method {
     Other,
 }
 
+impl Method {
+    /// The method of a request line's verb (`None`: not logged).
+    pub(crate) fn of(verb: Option<&str>) -> Method {
+        match verb {
+            Some(m) if m.eq_ignore_ascii_case("GET") || m.eq_ignore_ascii_case("HEAD") => {
+                Method::Read
+            }
+            Some(m) if m.eq_ignore_ascii_case("POST") => Method::Post,
+            _ => Method::Other,
+        }
+    }
+}
+
 /// The fields of one request the analysis uses.
 #[derive(Debug, Clone)]
 pub(crate) struct Request<'a> {
@@ -41,7 +54,7 @@ pub(crate) struct Request<'a> {
 }
 
 /// A field's text, unless absent, empty or the `-` placeholder.
-fn text<'e>(e: &'e Event, name: &str) -> Option<Cow<'e, str>> {
+pub(crate) fn text<'e>(e: &'e Event, name: &str) -> Option<Cow<'e, str>> {
     e.fields
         .text(name)
         .filter(|t| !t.trim().is_empty() && t.trim() != "-")
@@ -98,13 +111,7 @@ impl<'a> Request<'a> {
         if uri.is_empty() {
             return None;
         }
-        let method = match text(e, "cs-method") {
-            Some(m) if m.eq_ignore_ascii_case("GET") || m.eq_ignore_ascii_case("HEAD") => {
-                Method::Read
-            }
-            Some(m) if m.eq_ignore_ascii_case("POST") => Method::Post,
-            _ => Method::Other,
-        };
+        let method = Method::of(text(e, "cs-method").as_deref());
         let ok = match e.fields.get("sc-status").map(Value::as_i64) {
             None => true,
             Some(Some(s)) => (200..300).contains(&s),
