@@ -43,6 +43,16 @@ pub enum Side {
     Server = 1,
 }
 
+impl Side {
+    /// What this side's messages are: `request` or `response`.
+    fn message(self) -> &'static str {
+        match self {
+            Side::Client => "request",
+            Side::Server => "response",
+        }
+    }
+}
+
 /// Whether `buf` starts like a request line: a method token and a space.
 /// `None` when more bytes are needed to tell.
 pub fn sniff_request(buf: &[u8]) -> Option<bool> {
@@ -272,6 +282,22 @@ impl Half {
             messages: 0,
             said_problem: false,
             first: None,
+        }
+    }
+
+    /// Reports a problem of this stream, the first time only.
+    fn problem_once(
+        &mut self,
+        packet: u64,
+        out: &mut Vec<NetItem>,
+        message: impl FnOnce() -> String,
+    ) {
+        if !self.said_problem {
+            self.said_problem = true;
+            out.push(NetItem::Problem(NetProblem {
+                packet: Some(packet),
+                message: message(),
+            }));
         }
     }
 
@@ -712,20 +738,12 @@ impl HttpConn {
         let h = &mut self.halves[side as usize];
         h.phase = Phase::Dead;
         h.hbuf = Vec::new();
-        if !h.said_problem {
-            h.said_problem = true;
-            out.push(NetItem::Problem(NetProblem {
-                packet: Some(packet),
-                message: format!(
-                    "HTTP {} header block over {max} bytes; HTTP parsing stopped on this stream",
-                    if side == Side::Client {
-                        "request"
-                    } else {
-                        "response"
-                    }
-                ),
-            }));
-        }
+        h.problem_once(packet, out, || {
+            format!(
+                "HTTP {} header block over {max} bytes; HTTP parsing stopped on this stream",
+                side.message()
+            )
+        });
     }
 
     fn on_head(
@@ -749,20 +767,9 @@ impl HttpConn {
             }
             h.phase = Phase::Resync;
             h.at_line_start = false;
-            if !h.said_problem {
-                h.said_problem = true;
-                out.push(NetItem::Problem(NetProblem {
-                    packet: Some(packet),
-                    message: format!(
-                        "unparsable HTTP {} header; resynchronising",
-                        if side == Side::Client {
-                            "request"
-                        } else {
-                            "response"
-                        }
-                    ),
-                }));
-            }
+            h.problem_once(packet, out, || {
+                format!("unparsable HTTP {} header; resynchronising", side.message())
+            });
             return;
         };
         self.halves[i].messages += 1;
