@@ -11,9 +11,11 @@ pub mod authenticode;
 pub mod db;
 mod error;
 pub mod layout;
+pub mod live;
 pub mod mounts;
 pub mod read;
 pub mod servers;
+pub mod snapshot;
 pub mod walk;
 
 pub use error::CollectError;

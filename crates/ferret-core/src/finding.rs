@@ -103,6 +103,8 @@ pub enum Subject {
     Component(ComponentSubject),
     /// A line of a log file (a server's own install log, an event).
     Event(EventSubject),
+    /// A running process (`ferret scan --live`).
+    Process(ProcessSubject),
 }
 
 impl Subject {
@@ -113,6 +115,7 @@ impl Subject {
             Subject::DbObject(d) => &d.path,
             Subject::Component(c) => &c.path,
             Subject::Event(e) => &e.path,
+            Subject::Process(p) => &p.path,
         }
     }
 
@@ -123,6 +126,7 @@ impl Subject {
             Subject::DbObject(_) => "db_object",
             Subject::Component(_) => "component",
             Subject::Event(_) => "event",
+            Subject::Process(_) => "process",
         }
     }
 }
@@ -218,6 +222,42 @@ pub struct EventSubject {
 }
 
 /// Where a piece of evidence came from.
+/// A running process, with the chain of processes that started it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProcessSubject {
+    /// The process's executable as the kernel names it (`/proc/PID/exe`),
+    /// with ` (deleted)` or `memfd:` as the kernel shows them.
+    pub path: Escaped,
+    /// Process id.
+    pub pid: u32,
+    /// The short name (`/proc/PID/comm`).
+    pub name: Escaped,
+    /// The command line, arguments joined by spaces.
+    pub cmdline: Escaped,
+    /// Real user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    /// The user name for `uid`, where the examined system's passwd file names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<Escaped>,
+    /// When the process started (RFC 3339), where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<String>,
+    /// Its ancestors, init first and this process last.
+    pub ancestry: Vec<ProcessNode>,
+}
+
+/// One process in an ancestry chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProcessNode {
+    /// Process id.
+    pub pid: u32,
+    /// The short name (`/proc/PID/comm`).
+    pub name: Escaped,
+    /// The command line, arguments joined by spaces.
+    pub cmdline: Escaped,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EvidenceSource {

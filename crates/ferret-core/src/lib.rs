@@ -5,6 +5,7 @@
 //! (`Technique`, `Mitigation`), the grading scales (`Severity`, `Confidence`) and
 //! the escaping every printer applies to attacker-controlled text.
 
+mod baseline;
 mod component;
 mod dbobject;
 mod entropy;
@@ -15,6 +16,7 @@ mod language;
 mod severity;
 mod technique;
 
+pub use baseline::{ChangeKind, FileMeta, Item, ItemKind};
 pub use component::{
     Component, ComponentFacts, ComponentKind, Declaration, ImageSignature, LogTell, PackageStatus,
     Server,
@@ -25,7 +27,7 @@ pub use escape::{escape_bytes, escape_path, escape_str};
 pub use event::{Event, EventJsonError, EventSource, Fields, LogFormat, Timestamp, Value};
 pub use finding::{
     stable_id, ComponentSubject, DbObjectSubject, Escaped, EventSubject, Evidence, EvidenceSource,
-    FileSubject, Finding, Subject,
+    FileSubject, Finding, ProcessNode, ProcessSubject, Subject,
 };
 pub use language::Language;
 pub use severity::{Confidence, ParseSeverityError, Severity};

@@ -11,12 +11,14 @@
 //! - [`samples`]: the rule sample tests behind `ferret rules test`.
 
 pub mod allowlist;
+pub mod baseline_policy;
 pub mod component_policy;
 pub mod db_policy;
 mod deobfuscate;
 mod error;
 mod heuristics;
 pub mod language;
+pub mod live_policy;
 pub mod samples;
 mod score;
 pub mod webshell;

@@ -23,6 +23,7 @@ pub mod jsonl;
 pub mod lines;
 pub mod netfields;
 pub mod pcap;
+pub mod tail;
 mod textlog;
 pub mod w3c;
 pub mod webfields;

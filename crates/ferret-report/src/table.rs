@@ -124,6 +124,23 @@ impl<'w> TableSink<'w> {
                     mits.join(" ")
                 )?;
             }
+            Subject::Process(p) => {
+                facts.insert(0, format!("pid {}", p.pid));
+                writeln!(self.out, "{badge} {path}  ({})", facts.join(", "))?;
+                writeln!(self.out, "         {}", f.title)?;
+                let chain: Vec<String> = p
+                    .ancestry
+                    .iter()
+                    .map(|n| format!("{}[{}]", n.name, n.pid))
+                    .collect();
+                writeln!(self.out, "         tree {}", chain.join(" > "))?;
+                writeln!(
+                    self.out,
+                    "         {tech} | cmdline {} | mitigations {}",
+                    p.cmdline,
+                    mits.join(" ")
+                )?;
+            }
         }
         for e in &f.evidence {
             let loc = match (e.line, e.offset) {

@@ -2,12 +2,15 @@
 //! an `exec` function. Flags shared by several subcommands live here.
 
 mod audit_db;
+mod baseline;
 mod hunt;
 mod inventory;
 mod output;
+mod posture;
 mod progress;
 mod rules;
 mod scan;
+mod watch;
 
 use clap::{Parser, Subcommand};
 
@@ -104,6 +107,12 @@ enum Command {
     ///   ferret audit-db postgres://audit@db1 --inventory
     #[command(verbatim_doc_comment)]
     AuditDb(audit_db::AuditDbArgs),
+    /// Record what server components and their files look like, and report what changed since (M1047).
+    Baseline(baseline::BaselineArgs),
+    /// Watch component locations and logs and report each finding as it lands.
+    Watch(watch::WatchArgs),
+    /// Report which of T1505's mitigations this server has in place.
+    Posture(posture::PostureArgs),
     /// List, test and check the rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -139,6 +148,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Hunt(a) => hunt::exec(a),
         Command::Inventory(a) => inventory::exec(a),
         Command::Rules(c) => rules::exec(c),
+        Command::Baseline(a) => baseline::exec(a),
+        Command::Watch(a) => watch::exec(a),
+        Command::Posture(a) => posture::exec(a),
     }
 }
 

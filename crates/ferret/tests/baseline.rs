@@ -1,0 +1,1 @@
+//! `ferret baseline` on real trees (being written).

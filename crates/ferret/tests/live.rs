@@ -1,0 +1,1 @@
+//! `ferret live` on real trees (being written).

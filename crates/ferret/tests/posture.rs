@@ -1,0 +1,1 @@
+//! `ferret posture` on real trees (being written).

@@ -1,0 +1,1 @@
+//! `ferret watch` on real trees (being written).
