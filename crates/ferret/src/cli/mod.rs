@@ -5,6 +5,7 @@ mod audit_db;
 mod baseline;
 mod hunt;
 mod inventory;
+mod live;
 mod output;
 mod posture;
 mod progress;
@@ -107,11 +108,65 @@ enum Command {
     ///   ferret audit-db postgres://audit@db1 --inventory
     #[command(verbatim_doc_comment)]
     AuditDb(audit_db::AuditDbArgs),
-    /// Record what server components and their files look like, and report what changed since (M1047).
+    /// Record server components and their files in a sealed store, and report what changed since (M1047).
+    ///
+    /// `create` records every component `ferret inventory` finds, every file
+    /// under the component locations (web roots, module and plugin
+    /// directories, agent and VIB locations) with SHA-256, size, mode, owner
+    /// and times, and with --db-url every database object. The store (SQLite)
+    /// is sealed with a key kept outside it (HMAC-SHA256); an anchor beside
+    /// the key catches a store put back to an older copy. `diff` reports each
+    /// added, changed and removed item as a finding whose severity depends on
+    /// where it is (a new script in an upload directory is high, a changed
+    /// module whose package checksum still matches is info); unchanged files
+    /// are not re-read (size, mtime, ctime, inode). `accept` records reviewed
+    /// changes with who and why.
+    ///
+    /// Examples:
+    ///   ferret baseline create
+    ///   ferret baseline diff --format jsonl
+    ///   ferret baseline accept --all --why 'patched php8.2 (CHG-1234)'
+    ///   ferret baseline create --root /mnt/appliance --db ./appliance.db --key ./appliance.key
+    ///
+    /// Exit status: 0 no change at or above --fail-on, 1 changes, 2 errors or
+    /// a store that cannot be trusted (altered, truncated, rolled back).
+    #[command(verbatim_doc_comment)]
     Baseline(baseline::BaselineArgs),
-    /// Watch component locations and logs and report each finding as it lands.
+    /// Watch component locations and logs, and report each finding the moment it lands.
+    ///
+    /// A daemon: inotify watches on the web roots, module directories and
+    /// server configuration; each created or modified file is judged like
+    /// `ferret scan` once it settles, each changed configuration re-read like
+    /// `ferret inventory`; web and audit logs are tailed through the Sigma
+    /// rules and the web-log analysis of `ferret hunt` (rotation and
+    /// truncation followed). A kernel queue overflow rescans the roots. Log
+    /// offsets, files seen and findings reported are kept in the store, so a
+    /// restart neither loses nor repeats a finding. SIGTERM stops it cleanly,
+    /// SIGHUP reloads the rules. A systemd unit: docs/ferret-watch.service.
+    ///
+    /// Examples:
+    ///   ferret watch
+    ///   ferret watch /var/www --log /var/log/nginx/access.log --format jsonl
+    ///   ferret watch --output /var/log/ferret/findings.jsonl --syslog --format none
+    #[command(verbatim_doc_comment)]
     Watch(watch::WatchArgs),
-    /// Report which of T1505's mitigations this server has in place.
+    /// Report which of T1505's mitigations this server has in place (met / not met / unknown, with evidence).
+    ///
+    /// M1047 a sealed, recent baseline; M1045 modules signed or package-owned
+    /// with matching checksums; M1042 PHP disable_functions, no script
+    /// execution in upload directories, no untrusted PostgreSQL languages,
+    /// xp_cmdshell off; M1018/M1026 web roots and module directories not
+    /// writable by the server's user, few superusers; M1024 registry
+    /// permissions; M1046 Secure Boot / ESXi execInstalledOnly. Each check
+    /// names the file, line and value that decided it.
+    ///
+    /// Examples:
+    ///   ferret posture
+    ///   ferret posture --root /mnt/image --format json
+    ///   ferret posture --db-url postgres://audit@db1:5432
+    ///
+    /// Exit status: 0 all met or unknown, 1 a check not met, 2 errors.
+    #[command(verbatim_doc_comment)]
     Posture(posture::PostureArgs),
     /// List, test and check the rules.
     #[command(subcommand)]

@@ -80,6 +80,8 @@ pub struct ScanArgs {
     #[arg(long, short = 'v')]
     pub verbose: bool,
     #[command(flatten)]
+    pub live: super::live::LiveArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -92,6 +94,9 @@ enum Msg {
 pub fn exec(args: ScanArgs) -> anyhow::Result<Outcome> {
     let host = host_name(&args);
     let now = now_rfc3339();
+    if args.live.live && args.paths.is_empty() && args.root.is_none() {
+        return super::live::exec(&args.live, &host, &now, &args.output);
+    }
     // Server components first: their configuration names the web roots.
     let system_root = match (&args.root, args.paths.is_empty()) {
         _ if args.no_components => None,
@@ -168,6 +173,14 @@ pub fn exec(args: ScanArgs) -> anyhow::Result<Outcome> {
         for f in inv.findings() {
             report.offer(f)?;
         }
+    }
+    if args.live.live {
+        let run = super::live::run(&args.live, &ctx.host, &ctx.time, &mut report, &mut |m| {
+            progress.println(&m)
+        })?;
+        counters
+            .errors
+            .fetch_add(run.errors as u64, std::sync::atomic::Ordering::Relaxed);
     }
     // Source → transform → sink: the walker lists entries into a channel;
     // each worker thread owns one scanner (yara-x scanners stay on the
