@@ -361,7 +361,30 @@ impl Baselines {
         key: &Key,
         anchor: &Anchor,
     ) -> Result<Result<BaselineInfo, Tamper>, BaselineError> {
-        match self.verify_inner(key, anchor) {
+        self.verify_keeping(key, anchor, None)
+    }
+
+    /// Verifies the latest baseline as [`Baselines::verify`] does and, when
+    /// it is trusted, returns its items too: read once for the MAC and the
+    /// caller, instead of once for each.
+    pub fn verify_and_load(
+        &self,
+        key: &Key,
+        anchor: &Anchor,
+    ) -> Result<Result<(BaselineInfo, Vec<Item>), Tamper>, BaselineError> {
+        let mut items = Vec::new();
+        Ok(self
+            .verify_keeping(key, anchor, Some(&mut items))?
+            .map(|info| (info, items)))
+    }
+
+    fn verify_keeping(
+        &self,
+        key: &Key,
+        anchor: &Anchor,
+        keep: Option<&mut Vec<Item>>,
+    ) -> Result<Result<BaselineInfo, Tamper>, BaselineError> {
+        match self.verify_inner(key, anchor, keep) {
             Err(e) => match is_corrupt(&e) {
                 Some(detail) => Ok(Err(Tamper::Damaged { detail })),
                 None => Err(e),
@@ -374,6 +397,7 @@ impl Baselines {
         &self,
         key: &Key,
         anchor: &Anchor,
+        mut keep: Option<&mut Vec<Item>>,
     ) -> Result<Result<BaselineInfo, Tamper>, BaselineError> {
         let Some(store_id) = self.store_id.as_deref() else {
             return Err(BaselineError::NoBaseline {
@@ -430,7 +454,15 @@ impl Baselines {
         }
         let mut mac = key.mac();
         rows::mac_header(&mut mac, store_id, &info);
-        let fed = match self.each_item(info.id, |item| rows::mac_item(&mut mac, &item)) {
+        if let Some(k) = keep.as_deref_mut() {
+            k.reserve(info.items as usize);
+        }
+        let fed = match self.each_item(info.id, |item| {
+            rows::mac_item(&mut mac, &item);
+            if let Some(k) = keep.as_deref_mut() {
+                k.push(item);
+            }
+        }) {
             Ok(n) => n,
             Err(BaselineError::Corrupt { detail, .. }) => {
                 return Ok(Err(Tamper::Altered {

@@ -190,7 +190,10 @@ mod tests {
     fn migrations_run_once_in_order_and_newer_stores_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("s.db");
-        let steps = ["CREATE TABLE a(x INTEGER)", "ALTER TABLE a ADD COLUMN y TEXT"];
+        let steps = [
+            "CREATE TABLE a(x INTEGER)",
+            "ALTER TABLE a ADD COLUMN y TEXT",
+        ];
         let mut s = Store::open(&p).unwrap();
         s.migrate("t", &steps[..1]).unwrap();
         assert_eq!(s.schema_version("t").unwrap(), 1);
@@ -199,7 +202,17 @@ mod tests {
         assert_eq!(s.schema_version("t").unwrap(), 2);
         assert_eq!(s.schema_version("other").unwrap(), 0);
         let err = s.migrate("t", &steps[..1]).unwrap_err();
-        assert!(matches!(err, StoreError::TooNew { found: 2, known: 1, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                StoreError::TooNew {
+                    found: 2,
+                    known: 1,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         let mode: String = s
             .conn()
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))

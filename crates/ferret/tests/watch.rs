@@ -167,3 +167,75 @@ fn sighup_loads_new_yara_rules() {
     assert!(p[1].ends_with("after.txt"), "{p:?}");
     assert!(!p.iter().any(|x| x.ends_with("before.txt")));
 }
+
+/// The daemon is stopped (SIGSTOP) while more files land than the kernel's
+/// inotify queue holds, so the queue overflows for certain; after SIGCONT
+/// the overflow rescan must find every web shell, each exactly once.
+#[test]
+fn queue_overflow_rescans_and_loses_nothing() {
+    let queued: usize = std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(16384);
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("www");
+    // Watched from the start, so every file below raises an event.
+    let sub = root.join("burst");
+    std::fs::create_dir_all(&sub).unwrap();
+    let db = dir.path().join("ferret.db");
+    let a = args(&root, &db, &[]);
+    let refs: Vec<&std::ffi::OsStr> = a.iter().map(|s| s.as_os_str()).collect();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("ferret"))
+        .arg("watch")
+        .args(&refs)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let err = child.stderr.take().unwrap();
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let l = Arc::clone(&lines);
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(out).lines() {
+            let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+            l.lock().unwrap().push(v);
+        }
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut BufReader::new(err), &mut s).unwrap();
+        s
+    });
+    let d = Daemon {
+        child,
+        lines,
+        reader: Some(reader),
+    };
+    std::fs::write(root.join("first.php"), SHELL).unwrap();
+    d.wait_for("the first shell (watching)", |f| f.len() == 1);
+    d.signal(libc::SIGSTOP);
+    let total = queued + queued / 4;
+    let mut shells = 1;
+    for i in 0..total {
+        let shell = i % 16 == 0;
+        shells += shell as usize;
+        let body = if shell { SHELL } else { BENIGN };
+        std::fs::write(sub.join(format!("f{i}.php")), body).unwrap();
+    }
+    d.signal(libc::SIGCONT);
+    d.wait_for("every shell of the burst", |f| f.len() >= shells);
+    std::thread::sleep(Duration::from_millis(1500));
+    let (code, f) = d.stop();
+    let stderr = err_reader.join().unwrap();
+    assert_eq!(code, Some(0), "{stderr}");
+    let mut ids: Vec<&str> = f.iter().map(|x| x["id"].as_str().unwrap()).collect();
+    assert_eq!(f.len(), shells, "one finding per shell");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), shells, "no duplicate finding id");
+    assert!(
+        !stderr.contains(" 0 rescan(s)"),
+        "the queue overflowed, so a rescan must have run: {stderr}"
+    );
+}

@@ -539,15 +539,17 @@ fn create(a: CreateArgs) -> anyhow::Result<Outcome> {
 
 /// Opens and verifies the store. `Err` for a usage problem; `Ok(Err(()))`
 /// when the store cannot be trusted (already reported loudly).
-fn open_trusted(
-    store: &StoreArgs,
-) -> anyhow::Result<Result<(Baselines, BaselineInfo, Key, Anchor), Tamper>> {
+/// The store, its latest baseline and that baseline's items (read once,
+/// for the seal check and the comparison).
+type Trusted = (Baselines, BaselineInfo, Vec<Item>, Key, Anchor);
+
+fn open_trusted(store: &StoreArgs) -> anyhow::Result<Result<Trusted, Tamper>> {
     let key_path = store.key();
     let key = load_key(&key_path)?;
     let anchor = Anchor::beside(&key_path);
     let b = Baselines::open_existing(&store.db())?;
-    match b.verify(&key, &anchor)? {
-        Ok(info) => Ok(Ok((b, info, key, anchor))),
+    match b.verify_and_load(&key, &anchor)? {
+        Ok((info, items)) => Ok(Ok((b, info, items, key, anchor))),
         Err(t) => Ok(Err(t)),
     }
 }
@@ -652,14 +654,13 @@ fn judge(
 fn diff_cmd(a: DiffArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let policy = BaselinePolicy::load()?;
-    let (store, info) = match open_trusted(&a.sel.store)? {
-        Ok((b, info, _, _)) => (b, info),
+    let (info, recorded) = match open_trusted(&a.sel.store)? {
+        Ok((_, info, items, _, _)) => (info, items),
         Err(t) => {
             loud(&t);
             return Ok(Outcome::Errors);
         }
     };
-    let recorded = store.items(info.id)?;
     let mut c = collect(&a.sel, &policy, &recorded, a.rehash)?;
     let changes = diff(&recorded, &c.items);
     let (judged, scan_errors) = judge(&policy, &c, changes)?;
@@ -712,14 +713,13 @@ fn who(given: &Option<String>) -> String {
 
 fn accept(a: AcceptArgs) -> anyhow::Result<Outcome> {
     let policy = BaselinePolicy::load()?;
-    let (mut store, info, key, anchor) = match open_trusted(&a.sel.store)? {
+    let (mut store, info, recorded, key, anchor) = match open_trusted(&a.sel.store)? {
         Ok(t) => t,
         Err(t) => {
             loud(&t);
             return Ok(Outcome::Errors);
         }
     };
-    let recorded = store.items(info.id)?;
     let c = collect(&a.sel, &policy, &recorded, a.rehash)?;
     let changes = diff(&recorded, &c.items);
     let mut wanted_keys: Vec<(String, bool)> =
@@ -808,7 +808,7 @@ fn shown_key(kind: ItemKind, key: &str) -> String {
 
 fn show(a: ShowArgs) -> anyhow::Result<Outcome> {
     let trusted = match open_trusted(&a.store)? {
-        Ok((b, _, _, _)) => Ok(b),
+        Ok((b, _, _, _, _)) => Ok(b),
         Err(t) => Err(t),
     };
     let b = match trusted {

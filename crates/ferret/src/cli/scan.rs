@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// Web roots looked at when no path is given (on this host, or below --root).
-const WEB_ROOTS: &[&str] = &[
+pub(super) const WEB_ROOTS: &[&str] = &[
     "var/www",
     "srv",
     "usr/share/nginx",

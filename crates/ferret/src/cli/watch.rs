@@ -16,21 +16,8 @@ use ferret_watch::{ConfigWatch, Control, Outputs, StdoutFormat, WatchConfig};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Web roots watched when no PATH is given (below --root, or on this host).
-/// The same list as `ferret scan` uses (see `scan::WEB_ROOTS`).
-const WEB_ROOTS: &[&str] = &[
-    "var/www",
-    "srv",
-    "usr/share/nginx",
-    "usr/local/apache2/htdocs",
-    "usr/local/nginx/html",
-    "opt/lampp/htdocs",
-    "var/lib/tomcat9/webapps",
-    "var/lib/tomcat10/webapps",
-    "opt/tomcat/webapps",
-    "usr/share/tomcat/webapps",
-    "home",
-];
+// Web roots watched when no PATH is given (below --root, or on this host): the scan's list.
+use super::scan::WEB_ROOTS;
 
 /// Server module directories watched when no PATH is given.
 const MODULE_DIRS: &[&str] = &[
