@@ -24,7 +24,7 @@ use ferret_core::{
     PackageStatus,
 };
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -199,7 +199,9 @@ fn unchanged(prev: &FileMeta, now: &FileMeta) -> bool {
 /// Shared state of one snapshot run.
 struct Run<'a> {
     opts: &'a SnapshotOptions,
-    previous: Vec<&'a Item>,
+    /// Recorded files by key (a hash map: binary search over 200,000 long,
+    /// prefix-sharing paths cost more than the stat walk itself).
+    previous: HashMap<&'a str, &'a Item>,
     packages: OnceLock<Option<PackageDb>>,
     items: Mutex<Vec<Item>>,
     errors: Mutex<Vec<CollectError>>,
@@ -233,13 +235,11 @@ pub fn snapshot_files(
     previous: &[Item],
 ) -> Result<FileSnapshot, CollectError> {
     let walk = Walk::new(roots.to_vec(), opts.walk.clone())?;
-    let mut prev: Vec<&Item> = previous
+    let prev: HashMap<&str, &Item> = previous
         .iter()
         .filter(|i| i.kind == ItemKind::File)
+        .map(|i| (i.key.as_str(), i))
         .collect();
-    if !prev.is_sorted_by(|a, b| a.key <= b.key) {
-        prev.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-    }
     let run = Run {
         opts,
         previous: prev,
@@ -279,10 +279,7 @@ impl Local<'_, '_> {
     }
 
     fn previous(&self, key: &str) -> Option<&Item> {
-        let p = &self.run.previous;
-        p.binary_search_by(|i| i.key.as_str().cmp(key))
-            .ok()
-            .map(|i| p[i])
+        self.run.previous.get(key).copied()
     }
 
     fn base(&self, path: &Path, original: Option<String>) -> Option<(Item, std::fs::Metadata)> {
