@@ -18,18 +18,7 @@ use std::time::Duration;
 
 // Web roots watched when no PATH is given (below --root, or on this host): the scan's list.
 use super::scan::WEB_ROOTS;
-
-/// Server module directories watched when no PATH is given.
-const MODULE_DIRS: &[&str] = &[
-    "usr/lib/apache2/modules",
-    "usr/lib64/httpd/modules",
-    "usr/lib/httpd/modules",
-    "usr/lib/nginx/modules",
-    "usr/lib64/nginx/modules",
-    "usr/share/nginx/modules",
-    "usr/lib/php",
-    "usr/lib64/php/modules",
-];
+use ferret_detect::baseline_policy::{BaselinePolicy, LocationClass};
 
 /// How findings are printed on standard output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -133,9 +122,17 @@ pub fn exec(args: WatchArgs) -> anyhow::Result<Outcome> {
         )?)
     };
     let mut roots = if args.paths.is_empty() {
+        // Module and plugin directories: the same list `ferret baseline` records.
+        let policy = BaselinePolicy::load()?;
+        let module_dirs = policy
+            .locations()
+            .iter()
+            .filter(|l| l.class == LocationClass::ModuleDir && !l.windows)
+            .map(|l| l.path.as_str());
         let mut found: Vec<PathBuf> = WEB_ROOTS
             .iter()
-            .chain(MODULE_DIRS)
+            .copied()
+            .chain(module_dirs)
             .map(|r| system_root.join(r))
             .filter(|p| p.is_dir())
             .collect();
