@@ -81,8 +81,10 @@ fn mtime_secs(meta: &std::fs::Metadata) -> Option<i64> {
         .map(|d| d.as_secs() as i64)
 }
 
+/// Opens for reading without following a final symlink or blocking on a
+/// FIFO (and without touching atime where allowed).
 #[cfg(target_os = "linux")]
-fn open(path: &Path) -> Result<File, CollectError> {
+pub(crate) fn open(path: &Path) -> Result<File, CollectError> {
     use std::os::unix::fs::OpenOptionsExt;
     let base = libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC;
     let try_open = |flags| {
@@ -102,7 +104,7 @@ fn open(path: &Path) -> Result<File, CollectError> {
 }
 
 #[cfg(all(unix, not(target_os = "linux")))]
-fn open(path: &Path) -> Result<File, CollectError> {
+pub(crate) fn open(path: &Path) -> Result<File, CollectError> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .read(true)
@@ -112,7 +114,7 @@ fn open(path: &Path) -> Result<File, CollectError> {
 }
 
 #[cfg(not(unix))]
-fn open(path: &Path) -> Result<File, CollectError> {
+pub(crate) fn open(path: &Path) -> Result<File, CollectError> {
     File::open(path).map_err(|e| open_err(path, e))
 }
 

@@ -450,7 +450,7 @@ pub enum Hashed {
 /// Streams `path` through SHA-256 in 64 KiB blocks (never reads it whole),
 /// opened without following a swapped-in symlink or blocking on a FIFO.
 pub fn hash_file(path: &Path, cap: u64) -> Result<Hashed, CollectError> {
-    let mut f = open_nofollow(path)?;
+    let mut f = crate::read::open(path)?;
     let m = f.metadata().map_err(|e| CollectError::io(path, e))?;
     if !m.is_file() {
         return Ok(Hashed::Skipped("not a regular file when opened".into()));
@@ -478,40 +478,6 @@ pub fn hash_file(path: &Path, cap: u64) -> Result<Hashed, CollectError> {
         h.update(&buf[..n]);
     }
     Ok(Hashed::Sha256(hex::encode(h.finalize())))
-}
-
-#[cfg(target_os = "linux")]
-fn open_nofollow(path: &Path) -> Result<std::fs::File, CollectError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let base = libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC;
-    let open = |flags| {
-        std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(flags)
-            .open(path)
-    };
-    match open(base | libc::O_NOATIME) {
-        Ok(f) => Ok(f),
-        Err(e) if e.raw_os_error() == Some(libc::EPERM) => {
-            open(base).map_err(|e| CollectError::io(path, e))
-        }
-        Err(e) => Err(CollectError::io(path, e)),
-    }
-}
-
-#[cfg(all(unix, not(target_os = "linux")))]
-fn open_nofollow(path: &Path) -> Result<std::fs::File, CollectError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| CollectError::io(path, e))
-}
-
-#[cfg(not(unix))]
-fn open_nofollow(path: &Path) -> Result<std::fs::File, CollectError> {
-    std::fs::File::open(path).map_err(|e| CollectError::io(path, e))
 }
 
 /// The `package` attribute: `verified:PKG`, `modified:PKG`, `owned:PKG`,

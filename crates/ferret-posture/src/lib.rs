@@ -23,6 +23,7 @@ pub mod report;
 pub mod signing;
 pub mod sqlserver;
 mod time;
+mod tree;
 pub mod uploads;
 
 pub use audit::BaselineState;

@@ -48,32 +48,15 @@ pub fn parse_change(line: &str) -> Option<(String, i64, i64)> {
 
 fn find_logs(root: &Path, set: &globset::GlobSet) -> Vec<PathBuf> {
     let mut found = Vec::new();
-    let mut stack = vec![(root.to_path_buf(), 0usize)];
-    let mut seen = 0usize;
-    while let Some((dir, depth)) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            seen += 1;
-            if seen > MAX_ENTRIES {
-                return found;
-            }
-            let Ok(ft) = e.file_type() else { continue };
-            let p = e.path();
-            let rel = p.strip_prefix(root).unwrap_or(&p);
-            if ft.is_file() && set.is_match(rel) {
-                found.push(p);
-            } else if ft.is_dir() && depth + 1 < MAX_DEPTH {
-                let n = e.file_name();
-                // Pseudo and bulky trees that never hold an ERRORLOG.
-                if depth == 0 && matches!(n.to_str(), Some("proc" | "sys" | "dev" | "run")) {
-                    continue;
-                }
-                stack.push((p, depth + 1));
-            }
+    crate::tree::walk(root, MAX_DEPTH, MAX_ENTRIES, |p, ft, name, depth| {
+        let rel = p.strip_prefix(root).unwrap_or(p);
+        if ft.is_file() && set.is_match(rel) {
+            found.push(p.to_path_buf());
+            return false;
         }
-    }
+        // Pseudo and bulky trees that never hold an ERRORLOG.
+        !(depth == 0 && matches!(name.to_str(), Some("proc" | "sys" | "dev" | "run")))
+    });
     found
 }
 

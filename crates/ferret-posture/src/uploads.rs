@@ -27,33 +27,23 @@ use std::path::{Path, PathBuf};
 /// Finds directories whose name matches under `web_root`.
 fn find_dirs(rule: &UploadRule, set: &globset::GlobSet, web_root: &Path) -> (Vec<PathBuf>, bool) {
     let mut found = Vec::new();
-    let mut stack = vec![(web_root.to_path_buf(), 0usize)];
-    let mut seen = 0usize;
-    while let Some((dir, depth)) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            seen += 1;
-            if seen > rule.max_entries {
-                return (found, true);
-            }
-            let Ok(ft) = e.file_type() else { continue };
+    let complete = crate::tree::walk(
+        web_root,
+        rule.max_depth,
+        rule.max_entries,
+        |p, ft, name, _| {
             if !ft.is_dir() {
-                continue;
+                return false;
             }
-            let p = e.path();
-            if set.is_match(Path::new(&e.file_name())) {
-                found.push(p.clone());
-                continue;
+            if set.is_match(Path::new(name)) {
+                found.push(p.to_path_buf());
+                return false;
             }
-            if depth + 1 < rule.max_depth {
-                stack.push((p, depth + 1));
-            }
-        }
-    }
+            true
+        },
+    );
     found.sort();
-    (found, false)
+    (found, !complete)
 }
 
 fn is_script_ext(rule: &UploadRule, arg: &str) -> bool {

@@ -49,15 +49,7 @@ impl Store {
     /// Opens (creating if absent) the store at `path` for reading and writing,
     /// in WAL mode with full synchronous commits.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let conn = Connection::open(path).map_err(|e| sqlite(path, "cannot open", e))?;
-        let store = Store {
-            conn,
-            path: path.to_path_buf(),
-        };
-        store
-            .conn
-            .busy_timeout(Duration::from_secs(10))
-            .map_err(|e| store.err("cannot set busy timeout", e))?;
+        let store = Store::wrap(Connection::open(path), path)?;
         store
             .conn
             .execute_batch(
@@ -73,17 +65,19 @@ impl Store {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| sqlite(path, "cannot open", e))?;
-        let store = Store {
+        );
+        Store::wrap(conn, path)
+    }
+
+    /// A store over a freshly opened connection, with the busy timeout set.
+    fn wrap(conn: rusqlite::Result<Connection>, path: &Path) -> Result<Store, StoreError> {
+        let conn = conn.map_err(|e| sqlite(path, "cannot open", e))?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(|e| sqlite(path, "cannot set busy timeout", e))?;
+        Ok(Store {
             conn,
             path: path.to_path_buf(),
-        };
-        store
-            .conn
-            .busy_timeout(Duration::from_secs(10))
-            .map_err(|e| store.err("cannot set busy timeout", e))?;
-        Ok(store)
+        })
     }
 
     /// The store file.

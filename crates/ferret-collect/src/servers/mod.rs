@@ -20,6 +20,7 @@ pub mod iis;
 pub mod nginx;
 pub mod php;
 pub mod registry;
+pub mod registry_acl;
 pub mod simple_conf;
 pub mod tomcat;
 mod xml;

@@ -415,7 +415,7 @@ fn current_control_set(
 }
 
 /// `ControlSet001` → 1 (exactly `ControlSet` and three digits, any case).
-fn control_set_number(name: &str) -> Option<u32> {
+pub(super) fn control_set_number(name: &str) -> Option<u32> {
     let digits = name
         .get(..10)
         .filter(|p| p.eq_ignore_ascii_case("ControlSet"))
@@ -459,15 +459,26 @@ fn sub_keys(
     Some(subs)
 }
 
+/// Whether notatin may read `key`'s subkey list (problems are recorded).
+fn subkey_list_safe(bytes: &[u8], key: &CellKeyNode, read: &mut HiveRead) -> bool {
+    match subkey_list_check(bytes, key) {
+        Ok(()) => true,
+        Err(p) => {
+            read.problems.push(p);
+            false
+        }
+    }
+}
+
 /// Whether notatin may read `key`'s subkey list: an `ri` list must not point
 /// to another `ri` list (notatin would recurse without a bound).
-fn subkey_list_safe(bytes: &[u8], key: &CellKeyNode, read: &mut HiveRead) -> bool {
+pub(super) fn subkey_list_check(bytes: &[u8], key: &CellKeyNode) -> Result<(), String> {
     if key.detail.number_of_sub_keys() == 0 {
-        return true;
+        return Ok(());
     }
-    let cell = key.detail.sub_keys_list_offset_relative() as usize + HBIN_START;
+    let cell = (key.detail.sub_keys_list_offset_relative() as usize).saturating_add(HBIN_START);
     if !is_ri(bytes, cell) {
-        return true;
+        return Ok(());
     }
     let count = bytes
         .get(cell + 6..cell + 8)
@@ -477,20 +488,19 @@ fn subkey_list_safe(bytes: &[u8], key: &CellKeyNode, read: &mut HiveRead) -> boo
             break;
         };
         let target = u32::from_le_bytes([item[0], item[1], item[2], item[3]]) as usize;
-        if is_ri(bytes, target + HBIN_START) {
-            read.problems.push(format!(
+        if is_ri(bytes, target.saturating_add(HBIN_START)) {
+            return Err(format!(
                 "{}: nested ri subkey list at offset {cell:#x} (hostile or corrupt); subkeys not read",
                 key.get_pretty_path()
             ));
-            return false;
         }
     }
-    true
+    Ok(())
 }
 
 /// Whether the cell at `offset` carries the `ri` signature.
 fn is_ri(bytes: &[u8], offset: usize) -> bool {
-    bytes.get(offset + 4..offset + 6) == Some(b"ri".as_slice())
+    bytes.get(offset.saturating_add(4)..offset.saturating_add(6)) == Some(b"ri".as_slice())
 }
 
 /// Why a transaction log should not be given to notatin, if it should not:
@@ -517,8 +527,9 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-fn le_u32(b: &[u8], at: usize) -> u32 {
-    b.get(at..at + 4)
+/// The little-endian u32 at `at`, 0 past the end.
+pub(super) fn le_u32(b: &[u8], at: usize) -> u32 {
+    b.get(at..at.saturating_add(4))
         .map_or(0, |s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
@@ -536,7 +547,7 @@ fn parse_log_text(parser: &Parser) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
@@ -546,7 +557,7 @@ mod tests {
     );
 
     /// A hive from the data set, decompressing the `.xz` ones in memory.
-    fn hive(name: &str) -> Option<Vec<u8>> {
+    pub(in crate::servers) fn hive(name: &str) -> Option<Vec<u8>> {
         let dir = Path::new(DIR);
         if !dir.is_dir() {
             println!("skipped: ../shared not present");
