@@ -743,7 +743,7 @@ mod tests {
             package_root: root.to_path_buf(),
             ..opts()
         };
-        let s = snapshot_files(&[modules.clone()], &o, &[]).unwrap();
+        let s = snapshot_files(std::slice::from_ref(&modules), &o, &[]).unwrap();
         let attr =
             |n: &str| s.items.iter().find(|i| i.key.ends_with(n)).unwrap().attrs["package"].clone();
         assert_eq!(attr("mod_a.so"), "verified:apache2-bin");

@@ -706,7 +706,7 @@ impl BaselinePolicy {
                 Severity::Info,
             ));
         }
-        reasons.sort_by(|x, y| y.2.cmp(&x.2));
+        reasons.sort_by_key(|y| std::cmp::Reverse(y.2));
         Grade {
             severity: reasons[0].2,
             technique,

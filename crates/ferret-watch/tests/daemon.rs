@@ -177,7 +177,7 @@ fn logs_are_followed_across_rotation_truncation_and_restart() {
     let log = dir.path().join("access.log");
     std::fs::write(&log, PLAIN).unwrap();
     let (db, out) = (dir.path().join("s.db"), dir.path().join("f.jsonl"));
-    let d = start(&root, &[log.clone()], &db, &out);
+    let d = start(&root, std::slice::from_ref(&log), &db, &out);
     append(&log, WHOAMI);
     d.wait_for("the first request", |f| f.len() == 1);
     // Rotation: the old file gets one more line after the rename, then a new file.
@@ -204,7 +204,7 @@ fn logs_are_followed_across_rotation_truncation_and_restart() {
 
     // Restart: nothing repeated; a line written while down is found.
     append(&log, WHOAMI);
-    let d = start(&root, &[log.clone()], &db, &out);
+    let d = start(&root, std::slice::from_ref(&log), &db, &out);
     d.wait_for("the line written while down", |f| f.len() == 5);
     std::thread::sleep(Duration::from_millis(800));
     d.stop();

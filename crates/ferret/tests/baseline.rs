@@ -480,3 +480,94 @@ fn refuses_store_inside_tree_and_diff_without_store() {
     assert_ne!(code, 0);
     assert!(err.contains("ferret baseline create"), "{err}");
 }
+
+/// Database objects in a baseline, against the real PostgreSQL on loopback
+/// (FERRET_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432): a
+/// function added and a function whose body changed are reported; accepting
+/// them makes them quiet. Other tests may create roles on the same server
+/// meanwhile, so only this test's database objects are asserted.
+#[test]
+fn database_objects_added_and_changed() {
+    let url = std::env::var("FERRET_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let mut admin = match postgres::Client::connect(&format!("{url}/postgres"), postgres::NoTls) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("skipped: PostgreSQL not reachable at {url} ({e})");
+            return;
+        }
+    };
+    let db = format!("ferret_bl_{}", std::process::id());
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {db}"),
+        format!("CREATE DATABASE {db}"),
+    ] {
+        admin.batch_execute(&sql).unwrap();
+    }
+    let mut c = postgres::Client::connect(&format!("{url}/{db}"), postgres::NoTls).unwrap();
+    c.batch_execute(
+        "CREATE FUNCTION public.ferret_bl_probe() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    )
+    .unwrap();
+    let case = Case::new();
+    let db_url = format!("{url}/{db}");
+    let (_, err, code) = case.run("create", &["--no-components", "--db-url", &db_url]);
+    assert_eq!(code, 0, "{err}");
+    c.batch_execute(
+        "CREATE OR REPLACE FUNCTION public.ferret_bl_probe() RETURNS int LANGUAGE sql AS 'SELECT 2';
+         CREATE FUNCTION public.ferret_bl_added() RETURNS int LANGUAGE plpgsql AS 'BEGIN RETURN 3; END';",
+    )
+    .unwrap();
+    let ours = |f: &[serde_json::Value]| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = f
+            .iter()
+            .filter(|x| {
+                x["subject"]["kind"] == "db_object" && x["subject"]["database"] == db.as_str()
+            })
+            .map(|x| {
+                (
+                    x["rule"].as_str().unwrap().to_string(),
+                    x["subject"]["name"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (f, err, code) = case.diff(&["--no-components", "--db-url", &db_url]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        ours(&f),
+        [
+            (
+                "ferret.baseline.added".to_string(),
+                "ferret_bl_added".to_string()
+            ),
+            (
+                "ferret.baseline.changed".to_string(),
+                "ferret_bl_probe".to_string()
+            ),
+        ],
+        "{f:#?}"
+    );
+    let (_, err, code) = case.run(
+        "accept",
+        &[
+            "--all",
+            "--why",
+            "deployed v2",
+            "--who",
+            "tester",
+            "--no-components",
+            "--db-url",
+            &db_url,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (f, err, _) = case.diff(&["--no-components", "--db-url", &db_url]);
+    assert!(ours(&f).is_empty(), "{err} {f:#?}");
+    drop(c);
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {db}"))
+        .unwrap();
+}
