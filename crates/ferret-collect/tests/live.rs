@@ -5,7 +5,7 @@
 use ferret_collect::live::maps::Backing;
 use ferret_collect::live::net::{Proto, SockState};
 use ferret_collect::live::{snapshot, LiveOptions, Selection, Snapshot};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -173,17 +173,12 @@ fn real_tree_with_a_deleted_executable() {
     finish(child);
 }
 
-const MEMFD_CHILD: &str = "FERRET_LIVE_MEMFD_CHILD";
-
-/// Run in a re-executed copy of this test binary: maps a memfd copy of
-/// /bin/true executable, says ready, waits for stdin to close.
+/// This test process maps a memfd copy of /bin/true executable and reads
+/// itself: the mapping is seen as memfd-backed and executable.
 #[test]
-fn memfd_child() {
-    if std::env::var_os(MEMFD_CHILD).is_none() {
-        return;
-    }
+fn real_memfd_executable_mapping() {
     let code = std::fs::read("/bin/true").unwrap();
-    unsafe {
+    let (fd, p) = unsafe {
         let fd = libc::memfd_create(c"payload".as_ptr(), 0);
         assert!(fd >= 0);
         assert_eq!(
@@ -199,31 +194,13 @@ fn memfd_child() {
             0,
         );
         assert_ne!(p, libc::MAP_FAILED);
-    }
-    // The harness runs tests on a thread: name the whole process (its leader).
-    std::fs::write("/proc/self/comm", "redis-server").unwrap();
-    println!("ready");
-    std::io::stdout().flush().unwrap();
-    let mut s = String::new();
-    let _ = std::io::stdin().read_line(&mut s);
-    std::process::exit(0);
-}
-
-#[test]
-fn real_memfd_executable_mapping() {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args([
-        "--exact",
-        "memfd_child",
-        "--nocapture",
-        "--test-threads",
-        "1",
-    ])
-    .env(MEMFD_CHILD, "1");
-    let child = spawn_ready(cmd);
-    let s = snap(Path::new("/proc"), Selection::Trees(vec![child.id()]));
-    let p = &s.processes[&child.id()];
-    let d = p.detail.as_ref().unwrap();
+        (fd, p)
+    };
+    let s = snap(
+        Path::new("/proc"),
+        Selection::Trees(vec![std::process::id()]),
+    );
+    let d = s.processes[&std::process::id()].detail.as_ref().unwrap();
     assert!(
         d.maps
             .iter()
@@ -231,7 +208,10 @@ fn real_memfd_executable_mapping() {
         "{:?}",
         d.maps
     );
-    finish(child);
+    unsafe {
+        libc::munmap(p, code.len());
+        libc::close(fd);
+    }
 }
 
 #[test]
