@@ -1,7 +1,10 @@
 //! Each check on real temporary trees, discovered through ferret-collect as
 //! `ferret posture` does.
 
-use ferret_posture::{assess, BaselineState, Catalogue, Check, Facts, Posture, Status};
+mod common;
+
+use common::{check, posture};
+use ferret_posture::{Check, Status};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -15,36 +18,6 @@ fn write(root: &Path, rel: &str, data: &[u8]) -> PathBuf {
 fn uid() -> u32 {
     // SAFETY: getuid has no preconditions.
     unsafe { libc::getuid() }
-}
-
-/// Runs every check on `root` the way the CLI does (discovery, no store).
-fn posture(root: &Path) -> Posture {
-    let d = ferret_collect::servers::discover(root, &[]);
-    let facts = Facts {
-        root: root.to_path_buf(),
-        live: false,
-        now: 1_700_000_000,
-        components: Vec::new(),
-        web_roots: d.web_roots.clone(),
-        files_read: d.files_read.clone(),
-        baseline: BaselineState::NoStore {
-            path: "/nonexistent/ferret.db".into(),
-        },
-        databases: Vec::new(),
-    };
-    assess(
-        &Catalogue::load().unwrap(),
-        &facts,
-        "test-host",
-        "2023-11-14T22:13:20Z",
-    )
-}
-
-fn check<'a>(p: &'a Posture, id: &str) -> &'a Check {
-    p.checks
-        .iter()
-        .find(|c| c.id == id)
-        .unwrap_or_else(|| panic!("no check {id}"))
 }
 
 fn text(c: &Check) -> String {

@@ -4,7 +4,9 @@
 
 use ferret_collect::servers::registry_acl::{AceEntry, AceKind};
 use ferret_posture::registry::AclPolicy;
-use ferret_posture::{assess, BaselineState, Catalogue, Check, Facts, Status};
+mod common;
+
+use ferret_posture::{Check, Status};
 use std::path::{Path, PathBuf};
 
 const DIR: &str = concat!(
@@ -33,29 +35,7 @@ fn root_with(bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
 
 /// The M1024 check on `root`, the way the CLI gets there.
 fn registry_check(root: &Path) -> Check {
-    let d = ferret_collect::servers::discover(root, &[]);
-    let facts = Facts {
-        root: root.to_path_buf(),
-        live: false,
-        now: 1_700_000_000,
-        components: Vec::new(),
-        web_roots: d.web_roots.clone(),
-        files_read: d.files_read.clone(),
-        baseline: BaselineState::NoStore {
-            path: "/nonexistent/ferret.db".into(),
-        },
-        databases: Vec::new(),
-    };
-    let p = assess(
-        &Catalogue::load().unwrap(),
-        &facts,
-        "h",
-        "2023-11-14T22:13:20Z",
-    );
-    p.checks
-        .into_iter()
-        .find(|c| c.id == "registry.permissions")
-        .expect("registry check")
+    common::check(&common::posture(root), "registry.permissions").clone()
 }
 
 fn values(c: &Check) -> Vec<String> {

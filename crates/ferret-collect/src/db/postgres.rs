@@ -62,7 +62,9 @@ fn connect(url: &DbUrl, opts: &PgOptions, db: Option<&str>) -> Result<Client, Co
             opts.statement_timeout.as_millis()
         ));
     if cfg.get_ssl_mode() == postgres::config::SslMode::Disable {
-        return cfg.connect(NoTls).map_err(|e| err(url, "connect", e));
+        return cfg
+            .connect(NoTls)
+            .map_err(|e| pg_err(url, &connect_what(db), e));
     }
     // `sslmode=require` (and `prefer`) as libpq means them: encrypted, and the
     // certificate is not verified (the server's is often self-signed).
@@ -72,7 +74,15 @@ fn connect(url: &DbUrl, opts: &PgOptions, db: Option<&str>) -> Result<Client, Co
         .build()
         .map_err(|e| err(url, "TLS", e))?;
     cfg.connect(postgres_native_tls::MakeTlsConnector::new(tls))
-        .map_err(|e| err(url, "connect", e))
+        .map_err(|e| pg_err(url, &connect_what(db), e))
+}
+
+/// Names the database a failed connection was for.
+fn connect_what(db: Option<&str>) -> String {
+    match db {
+        Some(db) => format!("connect to database {db:?}"),
+        None => "connect".into(),
+    }
 }
 
 /// Audits the server behind `url`: server-wide objects once, then every

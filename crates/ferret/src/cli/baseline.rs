@@ -132,7 +132,9 @@ struct Selection {
     #[command(flatten)]
     store: StoreArgs,
     /// Also record the objects of these database servers, read-only (postgres://, mysql://,
-    /// redis://; repeatable), as `ferret audit-db` lists them.
+    /// redis://; repeatable), as `ferret audit-db` lists them. A postgres:// URL that names a
+    /// database records that database and the server-wide objects; without one, every
+    /// database that accepts connections.
     #[arg(long = "db-url", value_name = "URL")]
     db_url: Vec<String>,
     /// Skip files and directories matching GLOB (repeatable; as `ferret scan --exclude`).
@@ -433,7 +435,10 @@ fn collect_db(raw: &str, items: &mut Vec<Item>, errors: &mut Vec<String>) {
             return;
         }
     };
-    let opts = postgres::PgOptions::default();
+    // A URL naming a database records that database (and the server-wide
+    // objects); without one, every database that accepts connections.
+    let mut opts = postgres::PgOptions::default();
+    opts.databases.extend(url.database.clone());
     let mut found: Vec<Item> = Vec::new();
     let mut visit = |o: ferret_core::DbObject| found.push(snapshot::db_item(&o));
     let result = match url.engine {
