@@ -556,6 +556,17 @@ pub(super) mod tests {
         "/../../../shared/datasets/artifacts/registry"
     );
 
+    /// Flips 2,000 pseudo-random bytes of `b` (xorshift from `seed`).
+    pub(in crate::servers) fn flip_bytes(b: &mut [u8], seed: &mut u64) {
+        for _ in 0..2000 {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            let at = (*seed as usize) % b.len();
+            b[at] ^= (*seed >> 32) as u8 | 1;
+        }
+    }
+
     /// A hive from the data set, decompressing the `.xz` ones in memory.
     pub(in crate::servers) fn hive(name: &str) -> Option<Vec<u8>> {
         let dir = Path::new(DIR);
@@ -722,13 +733,7 @@ pub(super) mod tests {
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         for round in 0..6 {
             let mut b = bytes.clone();
-            for _ in 0..2000 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                let at = (seed as usize) % b.len();
-                b[at] ^= (seed >> 32) as u8 | 1;
-            }
+            flip_bytes(&mut b, &mut seed);
             let read = read_hive(Path::new("f"), &b, &[b.clone()]);
             assert!(
                 !read.problems.iter().any(|p| p.contains("panicked")),

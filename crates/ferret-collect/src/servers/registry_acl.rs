@@ -348,7 +348,7 @@ fn is_control_set(name: &str) -> bool {
 mod tests {
     use super::*;
 
-    use crate::servers::registry::tests::hive;
+    use crate::servers::registry::tests::{flip_bytes, hive};
 
     fn keys() -> Vec<String> {
         [
@@ -587,13 +587,7 @@ mod tests {
         let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
         for round in 0..4 {
             let mut b = good.clone();
-            for _ in 0..2000 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                let at = (seed as usize) % b.len();
-                b[at] ^= (seed >> 32) as u8 | 1;
-            }
+            flip_bytes(&mut b, &mut seed);
             let r = read_key_acls(&b, &keys());
             assert!(
                 !r.problems.iter().any(|p| p.contains("panicked")),
