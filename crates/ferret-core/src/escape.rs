@@ -45,7 +45,7 @@ pub fn escape_path(path: &Path) -> String {
 
 /// Escapes control and invisible characters but leaves backslashes alone: for
 /// text that is already escaped (read back from JSON) and must stay printable.
-pub(crate) fn escape_controls(s: &str) -> String {
+pub fn escape_controls(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c == '\\' {

@@ -243,6 +243,9 @@ pub struct ProcessSubject {
     /// When the process started (RFC 3339), where known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started: Option<String>,
+    /// Its working directory (`/proc/PID/cwd`), where readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<Escaped>,
     /// Its ancestors, init first and this process last.
     pub ancestry: Vec<ProcessNode>,
 }

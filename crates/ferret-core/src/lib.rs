@@ -23,7 +23,7 @@ pub use component::{
 };
 pub use dbobject::{DbObject, Engine, ObjectKind, MAX_DEFINITION};
 pub use entropy::entropy;
-pub use escape::{escape_bytes, escape_path, escape_str};
+pub use escape::{escape_bytes, escape_controls, escape_path, escape_str};
 pub use event::{Event, EventJsonError, EventSource, Fields, LogFormat, Timestamp, Value};
 pub use finding::{
     stable_id, ComponentSubject, DbObjectSubject, Escaped, EventSubject, Evidence, EvidenceSource,

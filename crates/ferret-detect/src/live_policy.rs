@@ -100,6 +100,8 @@ pub struct LiveProcess {
     pub user: Option<String>,
     /// The executable.
     pub exe: Option<Image>,
+    /// The working directory (raw bytes), where read.
+    pub cwd: Option<Vec<u8>>,
     /// Whether this process is to be judged (not only an ancestor).
     pub examined: bool,
     /// Its file mappings.
@@ -877,6 +879,7 @@ impl Judge<'_> {
                 uid: p.uid,
                 user: p.user.as_deref().map(Escaped::from_text),
                 started: p.started.clone(),
+                cwd: p.cwd.as_deref().map(Escaped::from_bytes),
                 ancestry: self
                     .chain
                     .iter()

@@ -174,11 +174,31 @@ pub fn sigma_finding(meta: &RuleMeta, event: &Event, m: &RuleMatch, ctx: &HuntCo
             score,
             offset: None,
             line: event.source.line,
-            excerpt: excerpt_of(&m.fields),
+            excerpt: excerpt_of(&with_context(&m.fields, &meta.fields, event)),
         }],
         mitigations: mitigations_of(technique),
         incident: stable_id(&["hunt", &host, technique.id()]),
     }
+}
+
+/// The matched fields, then the rule's `fields:` (what an analyst needs to
+/// judge the match, such as the working directory) that the event has and the
+/// match did not already show.
+fn with_context(
+    matched: &[(String, String)],
+    wanted: &[String],
+    event: &Event,
+) -> Vec<(String, String)> {
+    let mut out = matched.to_vec();
+    for name in wanted {
+        if out.iter().any(|(k, _)| k.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        if let Some(v) = event.fields.text(name) {
+            out.push((name.clone(), v.into_owned()));
+        }
+    }
+    out
 }
 
 /// The lowercase name of a level.

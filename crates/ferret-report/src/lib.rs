@@ -6,14 +6,29 @@
 //! All text that came from the scanned system reaches a printer already
 //! escaped (`ferret_core::Escaped`), so no format can be forged by a file name.
 
+mod document;
+mod ecs;
+mod html;
+mod incidents;
 pub mod inventory;
 mod jsonl;
+mod navigator;
+mod ocsf;
 mod table;
+mod timeline;
 
+pub use document::{CorrelatedSink, Document, Meta};
+pub use ecs::Ecs;
+pub use html::Html;
+pub use incidents::{IncidentTable, IncidentsJsonl};
 pub use jsonl::JsonlSink;
+pub use navigator::Navigator;
+pub use ocsf::Ocsf;
 pub use table::TableSink;
+pub use timeline::Timeline;
 
 use ferret_core::Finding;
+use ferret_incident::Options;
 use std::io::Write;
 
 /// A failure to write output.
@@ -42,19 +57,81 @@ pub enum Format {
     Table,
     /// One JSON finding per line (the contract of `docs/finding.md`).
     Jsonl,
+    /// Incidents for people: each incident with its findings beneath.
+    IncidentTable,
+    /// One JSON incident per line, with its findings' ids and links.
+    Incidents,
+    /// Elastic Common Schema documents, one JSON object per line.
+    Ecs,
+    /// OCSF Detection Finding (class 2004) events, one JSON object per line.
+    Ocsf,
+    /// A CSV timeline: one row per moment of each finding.
+    Timeline,
+    /// A MITRE ATT&CK Navigator layer (JSON): techniques scored by findings.
+    Navigator,
+    /// A self-contained HTML report (one file, no network fetches).
+    Html,
+}
+
+/// How a sink is set up.
+#[derive(Debug, Clone, Default)]
+pub struct SinkOptions {
+    /// Colour (the tables only).
+    pub color: bool,
+    /// What correlation may join (formats that group findings into incidents).
+    pub correlate: Options,
+    /// The run's description, for the documents that carry one.
+    pub meta: Meta,
 }
 
 impl Format {
     /// Every format with its `--format` name.
-    pub const ALL: [(Format, &'static str); 2] =
-        [(Format::Table, "table"), (Format::Jsonl, "jsonl")];
+    pub const ALL: [(Format, &'static str); 9] = [
+        (Format::Table, "table"),
+        (Format::Jsonl, "jsonl"),
+        (Format::IncidentTable, "incident-table"),
+        (Format::Incidents, "incidents"),
+        (Format::Ecs, "ecs"),
+        (Format::Ocsf, "ocsf"),
+        (Format::Timeline, "timeline"),
+        (Format::Navigator, "navigator"),
+        (Format::Html, "html"),
+    ];
 
-    /// A sink of this format over `out`; `color` only matters to the table.
-    pub fn sink<'w>(self, out: Box<dyn Write + 'w>, color: bool) -> Box<dyn FindingSink + 'w> {
-        match self {
-            Format::Table => Box::new(TableSink::new(out, color)),
-            Format::Jsonl => Box::new(JsonlSink::new(out)),
-        }
+    /// The `--format` name.
+    pub fn name(self) -> &'static str {
+        Format::ALL
+            .iter()
+            .find(|(f, _)| *f == self)
+            .map(|(_, n)| *n)
+            .unwrap_or("table")
+    }
+
+    /// A sink of this format over `out`. Streaming formats write each finding
+    /// as it arrives; the others keep the findings, correlate them into
+    /// incidents at the end and write one document.
+    pub fn sink<'w>(
+        self,
+        out: Box<dyn Write + 'w>,
+        opts: &SinkOptions,
+    ) -> Box<dyn FindingSink + 'w> {
+        let doc: Box<dyn Document> = match self {
+            Format::Table => return Box::new(TableSink::new(out, opts.color)),
+            Format::Jsonl => return Box::new(JsonlSink::new(out)),
+            Format::IncidentTable => Box::new(IncidentTable { color: opts.color }),
+            Format::Incidents => Box::new(IncidentsJsonl),
+            Format::Ecs => Box::new(Ecs),
+            Format::Ocsf => Box::new(Ocsf),
+            Format::Timeline => Box::new(Timeline),
+            Format::Navigator => Box::new(Navigator),
+            Format::Html => Box::new(Html),
+        };
+        Box::new(CorrelatedSink::new(
+            out,
+            doc,
+            opts.correlate,
+            opts.meta.clone(),
+        ))
     }
 }
 

@@ -33,7 +33,7 @@ pub mod output;
 pub use daemon::run;
 pub use error::WatchError;
 pub use logs::discover_host_logs;
-pub use output::{Outputs, StdoutFormat};
+pub use output::{Forward, Outputs, StdoutFormat};
 
 /// Builds the Sigma rules (at start and on reload); `Err` keeps the old ones.
 pub type SigmaSource = Box<dyn Fn() -> Result<RuleSet, String> + Send>;

@@ -26,7 +26,17 @@ pub struct Outputs {
     stdout: StdoutFormat,
     file: Option<(PathBuf, File)>,
     syslog: Option<Syslog>,
+    forward: Option<Box<dyn Forward>>,
     written: u64,
+}
+
+/// Another place findings go after the local outputs (the fleet sink).
+pub trait Forward {
+    /// Sends one batch; returns when the receiver has it (or it is kept safe
+    /// locally). An error stops the daemon like any output error.
+    fn send(&mut self, findings: &[Finding]) -> Result<(), String>;
+    /// Named in errors.
+    fn name(&self) -> String;
 }
 
 struct Syslog {
@@ -89,8 +99,14 @@ impl Outputs {
             stdout,
             file,
             syslog,
+            forward: None,
             written: 0,
         })
+    }
+
+    /// Also sends every batch to `forward`.
+    pub fn forward_to(&mut self, forward: Box<dyn Forward>) {
+        self.forward = Some(forward);
     }
 
     /// Findings written so far.
@@ -139,6 +155,11 @@ impl Outputs {
                     .send(msg.as_bytes())
                     .map_err(|e| out_err(format!("syslog {}", s.path.display()), e))?;
             }
+        }
+        if let Some(fw) = self.forward.as_mut() {
+            fw.send(findings).map_err(|e| {
+                out_err(fw.name(), std::io::Error::other(e))
+            })?;
         }
         self.written += findings.len() as u64;
         Ok(())

@@ -229,6 +229,7 @@ pub(crate) fn meta(doc: &Yaml, path: &str, origin: Origin) -> Result<RuleMeta, R
         techniques,
         references: text_list(&doc["references"]),
         falsepositives: text_list(&doc["falsepositives"]),
+        fields: text_list(&doc["fields"]),
         author: text(&doc["author"]),
         logsource,
         path: path.to_owned(),

@@ -120,6 +120,9 @@ pub struct RuleMeta {
     pub references: Vec<String>,
     /// `falsepositives:`.
     pub falsepositives: Vec<String>,
+    /// `fields:`: the event fields an analyst needs to judge a match; their
+    /// values join the matched fields in a finding's excerpt.
+    pub fields: Vec<String>,
     /// `author:`.
     pub author: Option<String>,
     /// `logsource:`.

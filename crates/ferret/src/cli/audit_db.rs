@@ -1,6 +1,6 @@
 //! `ferret audit-db`: a live, read-only audit of database catalogs.
 
-use super::output::OutputArgs;
+use super::output::{OutputArgs, Report};
 use super::Outcome;
 use clap::Args;
 use ferret_collect::db::{mysql, postgres, redis, DbUrl, Engine};
@@ -50,15 +50,13 @@ pub fn exec(args: AuditDbArgs) -> anyhow::Result<Outcome> {
     let policy = DbPolicy::load()?;
     let host = gethostname::gethostname().to_string_lossy().into_owned();
     let time = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let min: Severity = args.output.min_severity.into();
-    let fail_on: Severity = args.output.fail_on.into();
-    let mut sink = if args.inventory {
+    let mut report = if args.inventory {
         None
     } else {
-        Some(args.output.open(&[])?)
+        Some(Report::open(&args.output, &[], "audit-db")?)
     };
     let mut inventory = std::io::BufWriter::new(std::io::stdout());
-    let (mut errors, mut objects, mut reported, mut failing) = (0u64, 0u64, 0u64, false);
+    let (mut errors, mut objects) = (0u64, 0u64);
     let opts = postgres::PgOptions {
         databases: args.database.clone(),
         connect_timeout: Duration::from_secs(args.connect_timeout),
@@ -107,13 +105,9 @@ pub fn exec(args: AuditDbArgs) -> anyhow::Result<Outcome> {
                 if let Err(e) = writeln!(inventory, "{line}") {
                     write_err.get_or_insert(e.into());
                 }
-            } else if let (Some(f), Some(sink)) = (j.finding, sink.as_mut()) {
-                if f.severity >= min {
-                    reported += 1;
-                    failing |= f.severity >= fail_on;
-                    if let Err(e) = sink.finding(&f) {
-                        write_err.get_or_insert(e.into());
-                    }
+            } else if let (Some(f), Some(report)) = (j.finding, report.as_mut()) {
+                if let Err(e) = report.offer(&f) {
+                    write_err.get_or_insert(e);
                 }
             }
         };
@@ -144,18 +138,20 @@ pub fn exec(args: AuditDbArgs) -> anyhow::Result<Outcome> {
             return Err(e);
         }
     }
-    if let Some(mut s) = sink {
-        s.finish()?;
-    }
     inventory.flush()?;
+    let Some(mut report) = report else {
+        return Ok(if errors > 0 {
+            Outcome::Errors
+        } else {
+            Outcome::Clean
+        });
+    };
+    report.finish()?;
     if !args.output.quiet {
-        eprintln!("ferret: {reported} findings at or above {min}; {objects} catalog objects inspected; {errors} errors");
+        eprintln!(
+            "ferret: {} findings at or above {}; {objects} catalog objects inspected; {errors} errors",
+            report.reported, report.min
+        );
     }
-    Ok(if errors > 0 {
-        Outcome::Errors
-    } else if failing {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
-    })
+    Ok(report.outcome(errors > 0))
 }

@@ -670,7 +670,7 @@ fn diff_cmd(a: DiffArgs) -> anyhow::Result<Outcome> {
     let changes = diff(&recorded, &c.items);
     let (judged, scan_errors) = judge(&policy, &c, changes)?;
     c.errors.extend(scan_errors);
-    let mut report = Report::open(&a.output, &c.walked)?;
+    let mut report = Report::open(&a.output, &c.walked, "baseline diff")?;
     let mut sorted: Vec<&Judged> = judged.iter().collect();
     sorted.sort_by(|x, y| {
         y.finding

@@ -174,7 +174,7 @@ pub fn exec(args: HuntArgs) -> anyhow::Result<Outcome> {
         progress.println(&format!("ferret: {}", escape_str(&e.to_string())));
         counts.errors.fetch_add(1, Ordering::Relaxed);
     }
-    let mut report = Report::open(&args.output, &args.logs)?;
+    let mut report = Report::open(&args.output, &args.logs, "hunt")?;
     let ctx = HuntContext {
         host: args.host.clone(),
         time: super::scan::now_rfc3339(),

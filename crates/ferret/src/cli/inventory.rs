@@ -213,18 +213,22 @@ pub fn exec(args: InventoryArgs) -> anyhow::Result<Outcome> {
     let stdout_color = args.output.output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
-    let mut out: Box<dyn Write> = match &args.output.output {
-        Some(p) => {
-            super::output::refuse_inside(p, &scanned)?;
-            Box::new(std::io::BufWriter::new(
-                std::fs::File::create(p)
-                    .with_context(|| format!("creating --output {}", p.display()))?,
-            ))
-        }
-        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
-    };
-    match args.output.format {
-        super::output::FormatArg::Jsonl => {
+    let rows_format = matches!(
+        args.output.format,
+        super::output::FormatArg::Jsonl | super::output::FormatArg::Table
+    );
+    if rows_format {
+        let mut out: Box<dyn Write> = match &args.output.output {
+            Some(p) => {
+                super::output::refuse_inside(p, &scanned)?;
+                Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(p)
+                        .with_context(|| format!("creating --output {}", p.display()))?,
+                ))
+            }
+            None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+        };
+        if args.output.format == super::output::FormatArg::Jsonl {
             let others: Vec<Finding> = inv
                 .log_findings
                 .iter()
@@ -232,20 +236,42 @@ pub fn exec(args: InventoryArgs) -> anyhow::Result<Outcome> {
                 .cloned()
                 .collect();
             ferret_report::inventory::write_jsonl(&mut out, &rows, &others)?;
-        }
-        super::output::FormatArg::Table => {
+        } else {
             ferret_report::inventory::write_table(&mut out, &rows, stdout_color)?;
             if !policy_findings.is_empty() {
                 writeln!(out, "\nFindings:")?;
-                let mut sink = ferret_report::Format::Table.sink(Box::new(&mut out), stdout_color);
+                let opts = ferret_report::SinkOptions {
+                    color: stdout_color,
+                    ..Default::default()
+                };
+                let mut sink = ferret_report::Format::Table.sink(Box::new(&mut out), &opts);
                 for f in &policy_findings {
                     sink.finding(f)?;
                 }
                 sink.finish()?;
             }
         }
+        out.flush()?;
+        // The rows are written; --sink still publishes the findings.
+        if let Some(mut p) = args.output.publisher()? {
+            for f in &policy_findings {
+                p.publish(f)?;
+            }
+            let s = p.finish()?;
+            super::output::report_published(
+                args.output.sink.as_deref().unwrap_or_default(),
+                &s,
+                args.output.quiet,
+            );
+        }
+    } else {
+        // Documents (incidents, ECS, OCSF, timeline, Navigator, HTML) are about findings.
+        let mut report = super::output::Report::open(&args.output, &scanned, "inventory")?;
+        for f in &policy_findings {
+            report.offer(f)?;
+        }
+        report.finish()?;
     }
-    out.flush()?;
     let errors = inv.discovered.errors.len() + inv.setup_errors.len();
     for e in &inv.discovered.errors {
         eprintln!("ferret: {}", escape_str(&e.to_string()));

@@ -65,7 +65,7 @@ pub fn exec(
     now: &str,
     output: &OutputArgs,
 ) -> anyhow::Result<Outcome> {
-    let mut report = Report::open(output, &[])?;
+    let mut report = Report::open(output, &[], "scan --live")?;
     let r = run(args, host, now, &mut report, &mut |m| eprintln!("{m}"))?;
     report.finish()?;
     if !output.quiet {
@@ -206,6 +206,7 @@ fn to_policy_input(
             if let Some(d) = &p.detail {
                 lp.examined = true;
                 lp.exe = d.exe.as_ref().and_then(image);
+                lp.cwd = d.cwd.clone();
                 // One entry per file: executable when any of its mappings is.
                 let mut files: BTreeMap<Image, bool> = BTreeMap::new();
                 for m in &d.maps {

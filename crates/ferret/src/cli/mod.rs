@@ -3,12 +3,14 @@
 
 mod audit_db;
 mod baseline;
+mod fleet;
 mod hunt;
 mod inventory;
 mod live;
 mod output;
 mod posture;
 mod progress;
+mod report;
 mod rules;
 mod scan;
 mod watch;
@@ -168,6 +170,32 @@ enum Command {
     /// Exit status: 0 all met or unknown, 1 a check not met, 2 errors.
     #[command(verbatim_doc_comment)]
     Posture(posture::PostureArgs),
+    /// Join findings saved earlier (any hosts, any days) into incidents and write them in any format.
+    ///
+    /// Reads JSON-lines findings (`--format jsonl` of scan, inventory, hunt,
+    /// audit-db, baseline diff, scan --live, watch --output) and joins those
+    /// about the same component on one host into one incident: the same file
+    /// path or hash, a log line requesting the script's URI, a process whose
+    /// working directory or command line names it, the same module image or
+    /// database object, within --window. Each incident has a stable id, first
+    /// and last seen, the strongest severity and the reason each finding
+    /// joined. Formats: incident-table (default), incidents (JSON lines), ecs,
+    /// ocsf, timeline (CSV), navigator (ATT&CK layer), html (one file).
+    ///
+    /// Examples:
+    ///   ferret scan --root ./triage --format jsonl -o scan.jsonl
+    ///   ferret hunt ./triage/logs --host triage --format jsonl -o hunt.jsonl
+    ///   ferret report scan.jsonl hunt.jsonl
+    ///   ferret report *.jsonl --format html -o report.html
+    ///   ferret report *.jsonl --format ecs --sink nats://broker:4222
+    ///
+    /// Exit status: 0 nothing at or above --fail-on, 1 findings, 2 unreadable
+    /// inputs or lines that are not findings (the rest is still reported).
+    #[command(verbatim_doc_comment)]
+    Report(report::ReportArgs),
+    /// The fleet pipeline: publish to NATS JetStream, ingest into PostgreSQL, report across hosts.
+    #[command(subcommand)]
+    Fleet(fleet::FleetCommand),
     /// List, test and check the rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -206,6 +234,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Baseline(a) => baseline::exec(a),
         Command::Watch(a) => watch::exec(a),
         Command::Posture(a) => posture::exec(a),
+        Command::Report(a) => report::exec(a),
+        Command::Fleet(c) => fleet::exec(c),
     }
 }
 

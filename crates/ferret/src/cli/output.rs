@@ -3,7 +3,8 @@
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use ferret_core::{Finding, Severity};
-use ferret_report::{FindingSink, Format};
+use ferret_fleet::{PublishSummary, Publisher, SinkConfig};
+use ferret_report::{FindingSink, Format, Meta, SinkOptions};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,36 @@ pub enum FormatArg {
     Table,
     /// One JSON finding per line (see docs/finding.md).
     Jsonl,
+    /// Incidents for people: findings about one component joined, with why.
+    IncidentTable,
+    /// One JSON incident per line (docs/incidents.md).
+    Incidents,
+    /// Elastic Common Schema documents, one per line (docs/formats.md).
+    Ecs,
+    /// OCSF Detection Finding events, one per line (docs/formats.md).
+    Ocsf,
+    /// CSV timeline: one row per moment (modified, logged, started, detected).
+    Timeline,
+    /// MITRE ATT&CK Navigator layer: techniques scored by findings.
+    Navigator,
+    /// One self-contained HTML report (no network fetches).
+    Html,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::IncidentTable => Format::IncidentTable,
+            FormatArg::Incidents => Format::Incidents,
+            FormatArg::Ecs => Format::Ecs,
+            FormatArg::Ocsf => Format::Ocsf,
+            FormatArg::Timeline => Format::Timeline,
+            FormatArg::Navigator => Format::Navigator,
+            FormatArg::Html => Format::Html,
+        }
+    }
 }
 
 /// `--min-severity` / `--fail-on` values.
@@ -46,7 +77,8 @@ impl From<SeverityArg> for Severity {
 /// Where and how findings are written.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
-    /// Output format.
+    /// Output format. The incident formats, ECS, OCSF, the timeline, the
+    /// Navigator layer and HTML join findings into incidents first.
     #[arg(long, value_enum, default_value = "table")]
     pub format: FormatArg,
     /// Write findings to FILE instead of standard output. Refused when FILE
@@ -62,36 +94,99 @@ pub struct OutputArgs {
     /// No progress bar and no summary on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Join findings into one incident only when their times lie within this
+    /// span of each other (incident formats).
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_window)]
+    pub window: u64,
+    /// Also publish every reported finding to NATS JetStream
+    /// (nats://HOST:PORT), one subject per host; acknowledgements are awaited
+    /// and what cannot be sent waits in the spool for the next run.
+    #[arg(long, value_name = "URL", env = "FERRET_SINK")]
+    pub sink: Option<String>,
+    /// The spool file for --sink (default: $FERRET_SPOOL, else
+    /// $XDG_STATE_HOME/ferret/spool.jsonl, else ~/.local/state/ferret/spool.jsonl).
+    #[arg(long, value_name = "FILE", requires = "sink")]
+    pub spool: Option<PathBuf>,
+}
+
+/// Parses `--window` (`7d`, `36h`, `90m`) into seconds.
+pub fn parse_window(s: &str) -> Result<u64, String> {
+    humantime::parse_duration(s)
+        .map(|d| d.as_secs())
+        .map_err(|e| format!("{e} (examples: 7d, 36h, 90m)"))
 }
 
 impl OutputArgs {
-    /// Opens the sink. `scanned` are the trees the output must stay out of.
-    pub fn open(&self, scanned: &[PathBuf]) -> anyhow::Result<Box<dyn FindingSink>> {
-        let format = match self.format {
-            FormatArg::Table => Format::Table,
-            FormatArg::Jsonl => Format::Jsonl,
+    /// Opens the writer sink. `scanned` are the trees the output must stay
+    /// out of; `command` and the inputs describe the run in documents.
+    pub fn open(&self, scanned: &[PathBuf], command: &str) -> anyhow::Result<Box<dyn FindingSink>> {
+        self.open_noting(scanned, command, Vec::new())
+    }
+
+    /// As [`OutputArgs::open`], with the run's per-item `errors` (escaped) for
+    /// the documents that list what was not seen.
+    pub fn open_noting(
+        &self,
+        scanned: &[PathBuf],
+        command: &str,
+        errors: Vec<String>,
+    ) -> anyhow::Result<Box<dyn FindingSink>> {
+        let format = Format::from(self.format);
+        let meta = Meta {
+            generated: super::scan::now_rfc3339(),
+            tool: format!("ferret {}", env!("CARGO_PKG_VERSION")),
+            command: command.to_string(),
+            inputs: scanned
+                .iter()
+                .map(|p| ferret_core::Escaped::from_path(p).to_string())
+                .collect(),
+            errors,
+        };
+        let mut opts = SinkOptions {
+            color: false,
+            correlate: ferret_incident::Options {
+                window_secs: self.window,
+            },
+            meta,
         };
         match &self.output {
             Some(path) => {
                 refuse_inside(path, scanned)?;
                 let f = std::fs::File::create(path)
                     .with_context(|| format!("creating --output {}", path.display()))?;
-                Ok(format.sink(Box::new(std::io::BufWriter::new(f)), false))
+                Ok(format.sink(Box::new(std::io::BufWriter::new(f)), &opts))
             }
             None => {
-                let color =
+                opts.color =
                     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
                 let out: Box<dyn Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
-                Ok(format.sink(out, color))
+                Ok(format.sink(out, &opts))
             }
         }
+    }
+
+    /// Opens the `--sink` publisher, if one was asked for.
+    pub fn publisher(&self) -> anyhow::Result<Option<Publisher>> {
+        let Some(url) = &self.sink else {
+            return Ok(None);
+        };
+        let mut cfg = SinkConfig::new(url).with_context(|| format!("--sink {url}"))?;
+        if let Some(spool) = &self.spool {
+            cfg.spool = spool.clone();
+        }
+        let p = Publisher::open(cfg).with_context(|| format!("opening --sink {url}"))?;
+        Ok(Some(p))
     }
 }
 
 /// The open sink plus the severity gates: writes findings at or above
-/// `--min-severity` and remembers whether one reached `--fail-on`.
+/// `--min-severity` and remembers whether one reached `--fail-on`; publishes
+/// them too with `--sink`.
 pub struct Report {
     sink: Box<dyn FindingSink>,
+    publisher: Option<Publisher>,
+    sink_url: String,
+    quiet: bool,
     /// `--min-severity`.
     pub min: Severity,
     fail_on: Severity,
@@ -102,9 +197,22 @@ pub struct Report {
 
 impl Report {
     /// Opens the sink for `args`, refusing an output file inside `scanned`.
-    pub fn open(args: &OutputArgs, scanned: &[PathBuf]) -> anyhow::Result<Report> {
+    pub fn open(args: &OutputArgs, scanned: &[PathBuf], command: &str) -> anyhow::Result<Report> {
+        Report::open_noting(args, scanned, command, Vec::new())
+    }
+
+    /// As [`Report::open`], with the run's per-item errors for documents.
+    pub fn open_noting(
+        args: &OutputArgs,
+        scanned: &[PathBuf],
+        command: &str,
+        errors: Vec<String>,
+    ) -> anyhow::Result<Report> {
         Ok(Report {
-            sink: args.open(scanned)?,
+            sink: args.open_noting(scanned, command, errors)?,
+            publisher: args.publisher()?,
+            sink_url: args.sink.clone().unwrap_or_default(),
+            quiet: args.quiet,
             min: args.min_severity.into(),
             fail_on: args.fail_on.into(),
             reported: 0,
@@ -118,13 +226,24 @@ impl Report {
             self.reported += 1;
             self.failing |= f.severity >= self.fail_on;
             self.sink.finding(f)?;
+            if let Some(p) = self.publisher.as_mut() {
+                p.publish(f)
+                    .with_context(|| format!("publishing to --sink {}", self.sink_url))?;
+            }
         }
         Ok(())
     }
 
-    /// Flushes the sink.
+    /// Flushes the sink and awaits the publisher's acknowledgements.
     pub fn finish(&mut self) -> anyhow::Result<()> {
-        Ok(self.sink.finish()?)
+        self.sink.finish()?;
+        if let Some(p) = self.publisher.take() {
+            let s = p
+                .finish()
+                .with_context(|| format!("finishing --sink {}", self.sink_url))?;
+            report_published(&self.sink_url, &s, self.quiet);
+        }
+        Ok(())
     }
 
     /// The run's outcome: errors first, then findings at or above `--fail-on`.
@@ -136,6 +255,22 @@ impl Report {
         } else {
             super::Outcome::Clean
         }
+    }
+}
+
+/// Says what a publisher did; spooled findings are always said, even with -q.
+pub fn report_published(url: &str, s: &PublishSummary, quiet: bool) {
+    let url = ferret_core::escape_str(url);
+    if s.spooled > 0 {
+        eprintln!(
+            "ferret: --sink {url}: {} findings acknowledged, {} from the spool; {} could not be sent and wait in the spool for the next run",
+            s.acked, s.flushed, s.spooled
+        );
+    } else if !quiet {
+        eprintln!(
+            "ferret: --sink {url}: {} findings acknowledged, {} from the spool",
+            s.acked, s.flushed
+        );
     }
 }
 

@@ -148,7 +148,7 @@ pub fn exec(args: ScanArgs) -> anyhow::Result<Outcome> {
         progress.finish();
         anyhow::bail!("nothing to scan: none of the given paths exists");
     }
-    let mut report = Report::open(&args.output, &existing)?;
+    let mut report = Report::open(&args.output, &existing, "scan")?;
     let walk = Walk::new(
         existing.clone(),
         WalkOptions {

@@ -100,6 +100,43 @@ pub struct WatchArgs {
     /// default /dev/log).
     #[arg(long, value_name = "SOCKET", num_args = 0..=1, default_missing_value = "/dev/log")]
     pub syslog: Option<PathBuf>,
+    /// Also publish each finding to NATS JetStream (nats://HOST:PORT), one
+    /// subject per host; each batch waits for its acknowledgements, and what
+    /// cannot be sent waits in the spool until the server is back.
+    #[arg(long, value_name = "URL", env = "FERRET_SINK")]
+    pub sink: Option<String>,
+    /// The spool file for --sink (default: $FERRET_SPOOL, else
+    /// $XDG_STATE_HOME/ferret/spool.jsonl, else ~/.local/state/ferret/spool.jsonl).
+    #[arg(long, value_name = "FILE", requires = "sink")]
+    pub spool: Option<PathBuf>,
+}
+
+/// `--sink` for the daemon: each batch is published and its
+/// acknowledgements awaited before the next.
+struct FleetForward {
+    url: String,
+    publisher: ferret_fleet::Publisher,
+}
+
+impl ferret_watch::Forward for FleetForward {
+    fn send(&mut self, findings: &[Finding]) -> Result<(), String> {
+        for f in findings {
+            self.publisher.publish(f).map_err(|e| e.to_string())?;
+        }
+        let s = self.publisher.flush().map_err(|e| e.to_string())?;
+        if s.spooled > 0 {
+            eprintln!(
+                "ferret watch: --sink {}: {} finding(s) wait in the spool until the server is back",
+                escape_str(&self.url),
+                s.spooled
+            );
+        }
+        Ok(())
+    }
+
+    fn name(&self) -> String {
+        format!("--sink {}", escape_str(&self.url))
+    }
 }
 
 pub fn exec(args: WatchArgs) -> anyhow::Result<Outcome> {
@@ -177,6 +214,18 @@ pub fn exec(args: WatchArgs) -> anyhow::Result<Outcome> {
         WatchFormat::None => StdoutFormat::Off,
     };
     let mut outputs = Outputs::open(stdout, args.output.as_deref(), args.syslog.as_deref())?;
+    if let Some(url) = &args.sink {
+        let mut cfg = ferret_fleet::SinkConfig::new(url).with_context(|| format!("--sink {url}"))?;
+        if let Some(spool) = &args.spool {
+            cfg.spool = spool.clone();
+        }
+        let publisher = ferret_fleet::Publisher::open(cfg)
+            .with_context(|| format!("opening --sink {url}"))?;
+        outputs.forward_to(Box::new(FleetForward {
+            url: url.clone(),
+            publisher,
+        }));
+    }
     let (sigma_dirs, no_builtin) = (args.sigma.clone(), args.no_builtin_rules);
     let config = WatchConfig {
         roots: roots.clone(),
