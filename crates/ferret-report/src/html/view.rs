@@ -3,6 +3,7 @@
 
 use ferret_core::Finding;
 use ferret_incident::{moments, Correlation, Incident, Moment};
+use std::collections::{HashMap, HashSet};
 
 /// A finding with its moments, earliest first.
 pub(crate) struct FindingView<'a> {
@@ -32,6 +33,14 @@ impl<'a> View<'a> {
             f,
             moments: moments(f),
         };
+        // Findings by (incident, id): an incident's own, never another's.
+        let mut by_key: HashMap<(&str, &str), Vec<&'a Finding>> = HashMap::new();
+        for f in &c.findings {
+            by_key
+                .entry((f.incident.as_str(), f.id.as_str()))
+                .or_default()
+                .push(f);
+        }
         let incidents = c
             .incidents
             .iter()
@@ -39,15 +48,13 @@ impl<'a> View<'a> {
                 let mut findings = Vec::new();
                 let mut missing = Vec::new();
                 for id in &inc.findings {
-                    let hit = c
-                        .findings
-                        .iter()
-                        .find(|f| &f.id == id && f.incident == inc.id && f.host == inc.host)
-                        .or_else(|| {
-                            c.findings
-                                .iter()
-                                .find(|f| &f.id == id && f.incident == inc.id)
-                        });
+                    let same = by_key.get(&(inc.id.as_str(), id.as_str()));
+                    let hit = same.and_then(|v| {
+                        v.iter()
+                            .find(|f| f.host == inc.host)
+                            .or_else(|| v.first())
+                            .copied()
+                    });
                     match hit {
                         Some(f) => findings.push(fv(f)),
                         None => missing.push(id.as_str()),
@@ -60,10 +67,11 @@ impl<'a> View<'a> {
                 }
             })
             .collect();
+        let known: HashSet<&str> = c.incidents.iter().map(|i| i.id.as_str()).collect();
         let orphans = c
             .findings
             .iter()
-            .filter(|f| !c.incidents.iter().any(|i| i.id == f.incident))
+            .filter(|f| !known.contains(f.incident.as_str()))
             .map(fv)
             .collect();
         View { incidents, orphans }
