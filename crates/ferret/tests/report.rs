@@ -210,3 +210,161 @@ fn every_format_is_written_from_the_same_findings() {
     assert!(err.contains("bad.jsonl:1") && err.contains("bad.jsonl:2"), "{err}");
     assert!(!out.stdout.is_empty());
 }
+
+/// Chromium, from `FERRET_CHROMIUM` or the usual paths.
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("FERRET_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// The DOM Chromium rendered from `page` (scripts run), killed after 60 s.
+fn rendered_dom(bin: &Path, dir: &Path, page: &Path) -> String {
+    let stdout = dir.join("dom.html");
+    let mut child = std::process::Command::new(bin)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        .args(["--no-first-run", "--dump-dom"])
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .arg(format!("file://{}", page.display()))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::create(&stdout).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("chromium did not finish within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::fs::read_to_string(stdout).unwrap()
+}
+
+/// Every start tag of `html` with its attribute text (`<name attrs>`), outside
+/// comments; enough to find elements and `on*` attributes in a rendered DOM.
+fn start_tags(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        if rest.starts_with("!--") {
+            rest = rest.find("-->").map_or("", |j| &rest[j + 3..]);
+            continue;
+        }
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if name.is_empty() {
+            continue;
+        }
+        // Attribute values are quoted in a serialized DOM.
+        let mut end = rest.len();
+        let mut quote = None;
+        for (k, c) in rest.char_indices() {
+            match (quote, c) {
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (None, '>') => {
+                    end = k;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        out.push((name.to_ascii_lowercase(), rest[name.len()..end].to_string()));
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// The attribute names of a start tag's attribute text (values skipped,
+/// quoted or not).
+fn attr_names(attrs: &str) -> Vec<String> {
+    let b = attrs.as_bytes();
+    let mut names = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'=' && b[i] != b'/' {
+            i += 1;
+        }
+        if i > start {
+            names.push(attrs[start..i].to_ascii_lowercase());
+        }
+        if i < b.len() && b[i] == b'=' {
+            i += 1;
+            match b.get(i) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    i += 1;
+                    while i < b.len() && b[i] != q {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                _ => {
+                    while i < b.len() && !b[i].is_ascii_whitespace() {
+                        i += 1;
+                    }
+                }
+            }
+        } else if i == start {
+            i += 1;
+        }
+    }
+    names
+}
+
+/// A web shell whose file name carries markup, a script and event handlers,
+/// scanned by the real binary and reported as HTML: in Chromium the report's
+/// own script runs and nothing from the name became an element or handler.
+#[test]
+fn hostile_file_name_cannot_inject_into_the_html_report() {
+    let Some(bin) = chromium() else {
+        println!("skipped: chromium not installed (set FERRET_CHROMIUM)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("www");
+    let names = [
+        "<script>document.title='PWNED'<script>.php",
+        "x\"><img src=x onerror=document.title='PWNED'>.php",
+        "<svg onload=document.title='PWNED'>'.php",
+    ];
+    for n in names {
+        crate::util::write(&root, n, crate::util::SHELL);
+    }
+    let page = tmp.path().join("report.html");
+    let scan = ferret()
+        .arg("scan")
+        .arg(&root)
+        .args(["--format", "html", "-q", "-o"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert_eq!(scan.status.code(), Some(1), "{}", String::from_utf8_lossy(&scan.stderr));
+    let dom = rendered_dom(&bin, tmp.path(), &page);
+    let tags = start_tags(&dom);
+    let body = tags.iter().find(|(n, _)| n == "body").expect("a body");
+    assert!(body.1.contains("data-ready=\"1\""), "the report's script ran: {}", body.1);
+    assert_eq!(tags.iter().filter(|(n, _)| n == "script").count(), 1);
+    assert!(!tags.iter().any(|(n, _)| n == "img"), "an <img> was injected");
+    for (n, attrs) in &tags {
+        let handler = attr_names(attrs).into_iter().find(|a| a.starts_with("on"));
+        assert!(handler.is_none(), "<{n}{attrs}> carries an event handler");
+    }
+    assert!(!dom.contains("<title>PWNED"), "the title was changed");
+    // The names are there, as text.
+    assert!(dom.contains("&lt;script&gt;document.title='PWNED'&lt;script&gt;.php")
+        || dom.contains("&lt;script&gt;document.title=&#39;PWNED&#39;&lt;script&gt;.php"));
+    assert!(dom.contains("onerror=document.title="), "the handler name is shown as text");
+}
