@@ -37,14 +37,13 @@ impl fmt::Display for E<'_> {
     }
 }
 
-/// `s` escaped, as an owned string.
-pub(crate) fn esc(s: &str) -> String {
-    E(s).to_string()
-}
-
 #[cfg(test)]
 mod tests {
-    use super::esc;
+    use super::E;
+
+    fn esc(s: &str) -> String {
+        E(s).to_string()
+    }
 
     #[test]
     fn escapes_markup_quotes_and_controls() {
