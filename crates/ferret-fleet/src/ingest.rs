@@ -87,6 +87,9 @@ pub struct IngestConfig {
     /// Under load, recompute incidents at most this often (they are also
     /// recomputed whenever the stream goes idle).
     pub incident_interval: Duration,
+    /// How long JetStream waits for an acknowledgement before redelivering
+    /// (set when the durable consumer is created; an existing one keeps its own).
+    pub ack_wait: Duration,
 }
 
 impl IngestConfig {
@@ -107,6 +110,7 @@ impl IngestConfig {
             stop: StopHandle::default(),
             handle_signals: true,
             incident_interval: Duration::from_secs(10),
+            ack_wait: Duration::from_secs(30),
         }
     }
 }
@@ -178,7 +182,7 @@ async fn run(
                 durable_name: Some(cfg.durable.clone()),
                 description: Some("ferret fleet ingest".into()),
                 ack_policy: AckPolicy::Explicit,
-                ack_wait: Duration::from_secs(30),
+                ack_wait: cfg.ack_wait,
                 max_ack_pending: (2 * cfg.batch).max(1000) as i64,
                 filter_subject: all_hosts(&cfg.subject_prefix),
                 ..Default::default()

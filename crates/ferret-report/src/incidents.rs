@@ -2,8 +2,8 @@
 //! incident per line) and for people (`--format incident-table`, each incident
 //! with its findings beneath and the reason each one joined).
 
-use ferret_core::escape_controls;
 use crate::{Document, Meta, ReportError};
+use ferret_core::escape_controls;
 use ferret_core::{Finding, Severity};
 use ferret_incident::{Correlation, Incident};
 use serde_json::{json, Value};

@@ -48,7 +48,6 @@ pub(crate) fn split(t: Technique) -> Option<(Technique, Option<Technique>)> {
     }
 }
 
-
 /// Writes one Navigator layer over every finding of the run.
 pub struct Navigator;
 
@@ -209,10 +208,7 @@ fn description(c: &Correlation, meta: &Meta, other: usize) -> String {
         c.incidents.len()
     );
     if !meta.generated.is_empty() {
-        d.push_str(&format!(
-            ", generated {}",
-            escape_controls(&meta.generated)
-        ));
+        d.push_str(&format!(", generated {}", escape_controls(&meta.generated)));
     }
     if !meta.tool.is_empty() {
         d.push_str(&format!(" by {}", escape_controls(&meta.tool)));

@@ -157,9 +157,8 @@ impl Outputs {
             }
         }
         if let Some(fw) = self.forward.as_mut() {
-            fw.send(findings).map_err(|e| {
-                out_err(fw.name(), std::io::Error::other(e))
-            })?;
+            fw.send(findings)
+                .map_err(|e| out_err(fw.name(), std::io::Error::other(e)))?;
         }
         self.written += findings.len() as u64;
         Ok(())

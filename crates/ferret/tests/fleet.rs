@@ -105,7 +105,14 @@ fn ingester(nats: &str, db: &str, names: &Names) -> Child {
     Command::new(bin())
         .args(["fleet", "ingest", "--nats", nats, "--db-url", db])
         .args(["--stream", &names.stream, "--subject-prefix", &names.prefix])
-        .args(["--durable", &names.durable, "--batch", "500", "--ack-wait", "3s"])
+        .args([
+            "--durable",
+            &names.durable,
+            "--batch",
+            "500",
+            "--ack-wait",
+            "3s",
+        ])
         .args(["--exit-when-idle", "8s", "-q"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -162,7 +169,11 @@ fn hundred_thousand_findings_survive_killed_consumer_and_publisher() {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let tag = format!("{}_{}", std::process::id(), Instant::now().elapsed().as_nanos());
+    let tag = format!(
+        "{}_{}",
+        std::process::id(),
+        Instant::now().elapsed().as_nanos()
+    );
     let names = Names {
         stream: format!("FERRET_TEST_{tag}"),
         prefix: format!("ferret.test{tag}"),
@@ -187,10 +198,12 @@ fn hundred_thousand_findings_survive_killed_consumer_and_publisher() {
             pg = postgres::Client::connect(&db, postgres::NoTls).ok();
         }
         pg.as_mut()
-            .map(|c| c.query_one("SELECT 1 FROM findings LIMIT 1", &[]).is_ok() || {
-                c.query_one("SELECT to_regclass('findings') IS NOT NULL", &[])
-                    .map(|r| r.get::<_, bool>(0))
-                    .unwrap_or(false)
+            .map(|c| {
+                c.query_one("SELECT 1 FROM findings LIMIT 1", &[]).is_ok() || {
+                    c.query_one("SELECT to_regclass('findings') IS NOT NULL", &[])
+                        .map(|r| r.get::<_, bool>(0))
+                        .unwrap_or(false)
+                }
             })
             .unwrap_or(false)
     });
@@ -209,9 +222,11 @@ fn hundred_thousand_findings_survive_killed_consumer_and_publisher() {
         stdin.flush().unwrap();
     }
     // Mid-stream: the consumer has committed part of the first halves.
-    wait_for("a quarter of the findings", Duration::from_secs(120), || {
-        count(&mut pg) >= (HOSTS * PER_HOST / 4) as i64
-    });
+    wait_for(
+        "a quarter of the findings",
+        Duration::from_secs(120),
+        || count(&mut pg) >= (HOSTS * PER_HOST / 4) as i64,
+    );
     consumer.kill().unwrap();
     consumer.wait().unwrap();
     // Publisher 0 dies with its input half read (its stdin is still open).
@@ -249,7 +264,9 @@ fn hundred_thousand_findings_survive_killed_consumer_and_publisher() {
 
     // Exactly the published set.
     let expected: BTreeSet<(String, String)> = (0..HOSTS)
-        .flat_map(|h| (0..PER_HOST).map(move |i| (format!("web{h:02}.example.test"), format!("{i:016x}"))))
+        .flat_map(|h| {
+            (0..PER_HOST).map(move |i| (format!("web{h:02}.example.test"), format!("{i:016x}")))
+        })
         .collect();
     let got: Vec<(String, String)> = pg
         .query("SELECT host, id FROM findings", &[])
@@ -267,10 +284,18 @@ fn hundred_thousand_findings_survive_killed_consumer_and_publisher() {
         .args(["fleet", "report", "--db-url", &db, "--format", "json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let campaigns = r["campaigns"].as_array().unwrap();
-    assert_eq!(campaigns.len(), PER_HOST / 1000 + usize::from(PER_HOST % 1000 != 0));
+    assert_eq!(
+        campaigns.len(),
+        PER_HOST / 1000 + usize::from(PER_HOST % 1000 != 0)
+    );
     for c in campaigns {
         assert_eq!(c["hosts"].as_array().unwrap().len(), HOSTS, "{c}");
     }

@@ -49,16 +49,35 @@ fn build() -> Built {
         .arg(results.join("scan.jsonl"))
         .output()
         .unwrap();
-    assert_eq!(scan.status.code(), Some(1), "{}", String::from_utf8_lossy(&scan.stderr));
+    assert_eq!(
+        scan.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&scan.stderr)
+    );
     let hunt = ferret()
         .arg("hunt")
         .arg(tree.join("C/inetpub/logs"))
         .arg(tree.join("C/Collection"))
-        .args(["--host", "triage", "--format", "jsonl", "--min-severity", "low", "-q", "-o"])
+        .args([
+            "--host",
+            "triage",
+            "--format",
+            "jsonl",
+            "--min-severity",
+            "low",
+            "-q",
+            "-o",
+        ])
         .arg(results.join("hunt.jsonl"))
         .output()
         .unwrap();
-    assert_eq!(hunt.status.code(), Some(1), "{}", String::from_utf8_lossy(&hunt.stderr));
+    assert_eq!(
+        hunt.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&hunt.stderr)
+    );
     Built { _tmp: tmp, results }
 }
 
@@ -100,11 +119,17 @@ fn web_shell_its_log_lines_and_its_processes_are_one_incident() {
     };
     let shell = id_of(&|f| {
         f["subject"]["kind"] == "file"
-            && f["subject"]["path"].as_str().unwrap().ends_with("OutlookEN.aspx")
+            && f["subject"]["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("OutlookEN.aspx")
     });
     let weblog = id_of(&|f| {
         f["rule"] == "ferret.weblog"
-            && f["subject"]["log"].as_str().unwrap().contains("/aspnet_client/OutlookEN.aspx")
+            && f["subject"]["log"]
+                .as_str()
+                .unwrap()
+                .contains("/aspnet_client/OutlookEN.aspx")
     });
     let process = id_of(&|f| {
         f["subject"]["kind"] == "event"
@@ -118,8 +143,10 @@ fn web_shell_its_log_lines_and_its_processes_are_one_incident() {
 
     let (out, code, err) = report(&b, "incidents");
     assert_eq!(code, 1, "{err}");
-    let incidents: Vec<serde_json::Value> =
-        out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let incidents: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let holding = |id: &str| -> &serde_json::Value {
         let v: Vec<&serde_json::Value> = incidents
             .iter()
@@ -130,7 +157,11 @@ fn web_shell_its_log_lines_and_its_processes_are_one_incident() {
     };
     let story = holding(&shell[0]);
     for id in weblog.iter().chain(&process) {
-        assert_eq!(holding(id)["id"], story["id"], "{id} joined the shell's incident: {story:#}");
+        assert_eq!(
+            holding(id)["id"],
+            story["id"],
+            "{id} joined the shell's incident: {story:#}"
+        );
     }
     assert_eq!(story["findings"].as_array().unwrap().len(), 4, "{story:#}");
     assert_eq!(story["severity"], "critical");
@@ -142,7 +173,10 @@ fn web_shell_its_log_lines_and_its_processes_are_one_incident() {
         .collect();
     assert!(keys.iter().any(|k| k.starts_with("uri:")), "{keys:?}");
     assert!(keys.iter().any(|k| k.starts_with("cwd:")), "{keys:?}");
-    assert!(story["first_seen"].as_str().unwrap().starts_with("2026-11-20T03:14:15"));
+    assert!(story["first_seen"]
+        .as_str()
+        .unwrap()
+        .starts_with("2026-11-20T03:14:15"));
 
     // Unrelated findings stay apart: every other finding is outside the story,
     // and the Exchange agent and the IIS module are separate incidents.
@@ -155,7 +189,11 @@ fn web_shell_its_log_lines_and_its_processes_are_one_incident() {
         .collect();
     assert!(others.len() >= 5, "{others:#?}");
     for f in &others {
-        assert_ne!(holding(f["id"].as_str().unwrap())["id"], story["id"], "{f:#}");
+        assert_ne!(
+            holding(f["id"].as_str().unwrap())["id"],
+            story["id"],
+            "{f:#}"
+        );
     }
     let exchange = others
         .iter()
@@ -180,17 +218,25 @@ fn every_format_is_written_from_the_same_findings() {
     let b = build();
     let (ecs, code, err) = report(&b, "ecs");
     assert_eq!(code, 1, "{err}");
-    let docs: Vec<serde_json::Value> = ecs.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let docs: Vec<serde_json::Value> = ecs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(docs.len(), findings(&b).len());
-    assert!(docs.iter().any(|d| d["threat"]["technique"]["subtechnique"]["id"][0] == "T1505.003"
-        || d["threat"]["technique"]["subtechnique"]["id"] == "T1505.003"));
+    assert!(docs.iter().any(
+        |d| d["threat"]["technique"]["subtechnique"]["id"][0] == "T1505.003"
+            || d["threat"]["technique"]["subtechnique"]["id"] == "T1505.003"
+    ));
     let (ocsf, _, _) = report(&b, "ocsf");
     for l in ocsf.lines() {
         let v: serde_json::Value = serde_json::from_str(l).unwrap();
         assert_eq!(v["class_uid"], 2004);
     }
     let (csv, _, _) = report(&b, "timeline");
-    assert!(csv.lines().count() > findings(&b).len(), "one row per moment, header first");
+    assert!(
+        csv.lines().count() > findings(&b).len(),
+        "one row per moment, header first"
+    );
     let (layer, _, _) = report(&b, "navigator");
     let layer: serde_json::Value = serde_json::from_str(&layer).unwrap();
     assert_eq!(layer["domain"], "enterprise-attack");
@@ -199,7 +245,11 @@ fn every_format_is_written_from_the_same_findings() {
     assert!(!html.contains("http://") || !html.contains("src=\"http"));
 
     // A line that is not a finding is an error with its place; the rest is reported.
-    std::fs::write(b.results.join("bad.jsonl"), "{\"not\":\"a finding\"}\nnot json\n").unwrap();
+    std::fs::write(
+        b.results.join("bad.jsonl"),
+        "{\"not\":\"a finding\"}\nnot json\n",
+    )
+    .unwrap();
     let out = ferret()
         .current_dir(&b.results)
         .args(["report", "scan.jsonl", "bad.jsonl", "--format", "incidents"])
@@ -207,7 +257,10 @@ fn every_format_is_written_from_the_same_findings() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.jsonl:1") && err.contains("bad.jsonl:2"), "{err}");
+    assert!(
+        err.contains("bad.jsonl:1") && err.contains("bad.jsonl:2"),
+        "{err}"
+    );
     assert!(!out.stdout.is_empty());
 }
 
@@ -226,7 +279,12 @@ fn chromium() -> Option<PathBuf> {
 fn rendered_dom(bin: &Path, dir: &Path, page: &Path) -> String {
     let stdout = dir.join("dom.html");
     let mut child = std::process::Command::new(bin)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+        ])
         .args(["--no-first-run", "--dump-dom"])
         .arg(format!("--user-data-dir={}", dir.join("profile").display()))
         .arg(format!("file://{}", page.display()))
@@ -351,20 +409,37 @@ fn hostile_file_name_cannot_inject_into_the_html_report() {
         .arg(&page)
         .output()
         .unwrap();
-    assert_eq!(scan.status.code(), Some(1), "{}", String::from_utf8_lossy(&scan.stderr));
+    assert_eq!(
+        scan.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&scan.stderr)
+    );
     let dom = rendered_dom(&bin, tmp.path(), &page);
     let tags = start_tags(&dom);
     let body = tags.iter().find(|(n, _)| n == "body").expect("a body");
-    assert!(body.1.contains("data-ready=\"1\""), "the report's script ran: {}", body.1);
+    assert!(
+        body.1.contains("data-ready=\"1\""),
+        "the report's script ran: {}",
+        body.1
+    );
     assert_eq!(tags.iter().filter(|(n, _)| n == "script").count(), 1);
-    assert!(!tags.iter().any(|(n, _)| n == "img"), "an <img> was injected");
+    assert!(
+        !tags.iter().any(|(n, _)| n == "img"),
+        "an <img> was injected"
+    );
     for (n, attrs) in &tags {
         let handler = attr_names(attrs).into_iter().find(|a| a.starts_with("on"));
         assert!(handler.is_none(), "<{n}{attrs}> carries an event handler");
     }
     assert!(!dom.contains("<title>PWNED"), "the title was changed");
     // The names are there, as text.
-    assert!(dom.contains("&lt;script&gt;document.title='PWNED'&lt;script&gt;.php")
-        || dom.contains("&lt;script&gt;document.title=&#39;PWNED&#39;&lt;script&gt;.php"));
-    assert!(dom.contains("onerror=document.title="), "the handler name is shown as text");
+    assert!(
+        dom.contains("&lt;script&gt;document.title='PWNED'&lt;script&gt;.php")
+            || dom.contains("&lt;script&gt;document.title=&#39;PWNED&#39;&lt;script&gt;.php")
+    );
+    assert!(
+        dom.contains("onerror=document.title="),
+        "the handler name is shown as text"
+    );
 }

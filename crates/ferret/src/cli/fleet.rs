@@ -85,7 +85,12 @@ pub struct PublishArgs {
 #[derive(Debug, Args)]
 pub struct IngestArgs {
     /// The NATS server (nats://HOST:PORT).
-    #[arg(long, value_name = "URL", env = "FERRET_NATS_URL", default_value = "nats://127.0.0.1:4222")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "FERRET_NATS_URL",
+        default_value = "nats://127.0.0.1:4222"
+    )]
     pub nats: String,
     /// The PostgreSQL database (postgres://USER@HOST:PORT/DB).
     #[arg(long, value_name = "URL", env = "FERRET_FLEET_DB")]
@@ -104,6 +109,10 @@ pub struct IngestArgs {
     /// Join findings into one incident only within this span.
     #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_window)]
     pub window: u64,
+    /// How long JetStream waits for this consumer's acknowledgement before
+    /// redelivering (applies when the durable consumer is created).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_window)]
+    pub ack_wait: u64,
     /// No progress on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -207,8 +216,8 @@ fn publish(a: PublishArgs) -> anyhow::Result<Outcome> {
     let s = publisher
         .finish()
         .with_context(|| format!("finishing --sink {}", a.sink))?;
-    report_published(&a.sink, &s, a.quiet);
-    Ok(if bad > 0 || unreadable > 0 {
+    let lost = report_published(&a.sink, &s, a.quiet);
+    Ok(if bad > 0 || unreadable > 0 || lost {
         Outcome::Errors
     } else {
         Outcome::Clean
@@ -216,17 +225,15 @@ fn publish(a: PublishArgs) -> anyhow::Result<Outcome> {
 }
 
 fn ingest(a: IngestArgs) -> anyhow::Result<Outcome> {
-    let cfg = IngestConfig {
-        nats_url: a.nats.clone(),
-        db_url: a.db_url.clone(),
-        stream: a.stream.stream.clone(),
-        subject_prefix: a.stream.subject_prefix.clone(),
-        durable: a.durable.clone(),
-        batch: a.batch.max(1),
-        exit_when_idle: a.exit_when_idle.map(Duration::from_secs),
-        correlate: ferret_incident::Options {
-            window_secs: a.window,
-        },
+    let mut cfg = IngestConfig::new(&a.nats, &a.db_url);
+    cfg.stream = a.stream.stream.clone();
+    cfg.subject_prefix = a.stream.subject_prefix.clone();
+    cfg.durable = a.durable.clone();
+    cfg.batch = a.batch.max(1);
+    cfg.exit_when_idle = a.exit_when_idle.map(Duration::from_secs);
+    cfg.ack_wait = Duration::from_secs(a.ack_wait.max(1));
+    cfg.correlate = ferret_incident::Options {
+        window_secs: a.window,
     };
     let quiet = a.quiet;
     let mut last = std::time::Instant::now();
@@ -254,9 +261,14 @@ fn ingest(a: IngestArgs) -> anyhow::Result<Outcome> {
 fn report(a: FleetReportArgs) -> anyhow::Result<Outcome> {
     let q = ReportQuery {
         min_hosts: a.min_hosts.max(1),
+        ..Default::default()
     };
-    let r = ferret_fleet::fleet_report(&a.db_url, &q)
-        .with_context(|| format!("reading the fleet database {}", escape_str(&redact(&a.db_url))))?;
+    let r = ferret_fleet::fleet_report(&a.db_url, &q).with_context(|| {
+        format!(
+            "reading the fleet database {}",
+            escape_str(&redact(&a.db_url))
+        )
+    })?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match a.format {

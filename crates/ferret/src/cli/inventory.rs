@@ -217,6 +217,7 @@ pub fn exec(args: InventoryArgs) -> anyhow::Result<Outcome> {
         args.output.format,
         super::output::FormatArg::Jsonl | super::output::FormatArg::Table
     );
+    let mut sink_lost = false;
     if rows_format {
         let mut out: Box<dyn Write> = match &args.output.output {
             Some(p) => {
@@ -258,7 +259,7 @@ pub fn exec(args: InventoryArgs) -> anyhow::Result<Outcome> {
                 p.publish(f)?;
             }
             let s = p.finish()?;
-            super::output::report_published(
+            sink_lost = super::output::report_published(
                 args.output.sink.as_deref().unwrap_or_default(),
                 &s,
                 args.output.quiet,
@@ -271,6 +272,7 @@ pub fn exec(args: InventoryArgs) -> anyhow::Result<Outcome> {
             report.offer(f)?;
         }
         report.finish()?;
+        sink_lost = report.outcome(false) == Outcome::Errors;
     }
     let errors = inv.discovered.errors.len() + inv.setup_errors.len();
     for e in &inv.discovered.errors {
@@ -299,7 +301,7 @@ pub fn exec(args: InventoryArgs) -> anyhow::Result<Outcome> {
             eprintln!("ferret: web root {}", escape_path(w));
         }
     }
-    Ok(if errors > 0 {
+    Ok(if errors > 0 || sink_lost {
         Outcome::Errors
     } else if failing {
         Outcome::Findings

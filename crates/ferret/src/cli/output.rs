@@ -118,14 +118,9 @@ pub fn parse_window(s: &str) -> Result<u64, String> {
 
 impl OutputArgs {
     /// Opens the writer sink. `scanned` are the trees the output must stay
-    /// out of; `command` and the inputs describe the run in documents.
-    pub fn open(&self, scanned: &[PathBuf], command: &str) -> anyhow::Result<Box<dyn FindingSink>> {
-        self.open_noting(scanned, command, Vec::new())
-    }
-
-    /// As [`OutputArgs::open`], with the run's per-item `errors` (escaped) for
-    /// the documents that list what was not seen.
-    pub fn open_noting(
+    /// out of; `command`, the inputs and the run's per-item `errors` (escaped)
+    /// describe the run in documents.
+    pub fn open(
         &self,
         scanned: &[PathBuf],
         command: &str,
@@ -193,6 +188,7 @@ pub struct Report {
     /// Findings written.
     pub reported: u64,
     failing: bool,
+    lost: bool,
 }
 
 impl Report {
@@ -209,7 +205,7 @@ impl Report {
         errors: Vec<String>,
     ) -> anyhow::Result<Report> {
         Ok(Report {
-            sink: args.open_noting(scanned, command, errors)?,
+            sink: args.open(scanned, command, errors)?,
             publisher: args.publisher()?,
             sink_url: args.sink.clone().unwrap_or_default(),
             quiet: args.quiet,
@@ -217,6 +213,7 @@ impl Report {
             fail_on: args.fail_on.into(),
             reported: 0,
             failing: false,
+            lost: false,
         })
     }
 
@@ -241,14 +238,15 @@ impl Report {
             let s = p
                 .finish()
                 .with_context(|| format!("finishing --sink {}", self.sink_url))?;
-            report_published(&self.sink_url, &s, self.quiet);
+            self.lost |= report_published(&self.sink_url, &s, self.quiet);
         }
         Ok(())
     }
 
-    /// The run's outcome: errors first, then findings at or above `--fail-on`.
+    /// The run's outcome: errors (or findings the sink lost) first, then
+    /// findings at or above `--fail-on`.
     pub fn outcome(&self, errors: bool) -> super::Outcome {
-        if errors {
+        if errors || self.lost {
             super::Outcome::Errors
         } else if self.failing {
             super::Outcome::Findings
@@ -258,12 +256,24 @@ impl Report {
     }
 }
 
-/// Says what a publisher did; spooled findings are always said, even with -q.
-pub fn report_published(url: &str, s: &PublishSummary, quiet: bool) {
+/// Says what a publisher did; spooled or lost findings are always said, even
+/// with -q. Returns whether findings were lost (neither acknowledged nor spooled).
+pub fn report_published(url: &str, s: &PublishSummary, quiet: bool) -> bool {
     let url = ferret_core::escape_str(url);
+    let why = s
+        .note
+        .as_deref()
+        .map(|n| format!(" ({})", ferret_core::escape_str(n)))
+        .unwrap_or_default();
+    if s.lost > 0 {
+        eprintln!(
+            "ferret: --sink {url}: {} findings could not be sent nor spooled{why}",
+            s.lost
+        );
+    }
     if s.spooled > 0 {
         eprintln!(
-            "ferret: --sink {url}: {} findings acknowledged, {} from the spool; {} could not be sent and wait in the spool for the next run",
+            "ferret: --sink {url}: {} findings acknowledged, {} from the spool; {} could not be sent and wait in the spool for the next run{why}",
             s.acked, s.flushed, s.spooled
         );
     } else if !quiet {
@@ -272,6 +282,7 @@ pub fn report_published(url: &str, s: &PublishSummary, quiet: bool) {
             s.acked, s.flushed
         );
     }
+    s.lost > 0
 }
 
 /// Refuses an output file inside any scanned tree.

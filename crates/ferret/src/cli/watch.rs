@@ -123,12 +123,14 @@ impl ferret_watch::Forward for FleetForward {
         for f in findings {
             self.publisher.publish(f).map_err(|e| e.to_string())?;
         }
-        let s = self.publisher.flush().map_err(|e| e.to_string())?;
-        if s.spooled > 0 {
+        let before = self.publisher.summary().spooled;
+        self.publisher.flush().map_err(|e| e.to_string())?;
+        let spooled = self.publisher.summary().spooled;
+        if spooled > before {
             eprintln!(
                 "ferret watch: --sink {}: {} finding(s) wait in the spool until the server is back",
                 escape_str(&self.url),
-                s.spooled
+                spooled - before
             );
         }
         Ok(())
@@ -215,12 +217,13 @@ pub fn exec(args: WatchArgs) -> anyhow::Result<Outcome> {
     };
     let mut outputs = Outputs::open(stdout, args.output.as_deref(), args.syslog.as_deref())?;
     if let Some(url) = &args.sink {
-        let mut cfg = ferret_fleet::SinkConfig::new(url).with_context(|| format!("--sink {url}"))?;
+        let mut cfg =
+            ferret_fleet::SinkConfig::new(url).with_context(|| format!("--sink {url}"))?;
         if let Some(spool) = &args.spool {
             cfg.spool = spool.clone();
         }
-        let publisher = ferret_fleet::Publisher::open(cfg)
-            .with_context(|| format!("opening --sink {url}"))?;
+        let publisher =
+            ferret_fleet::Publisher::open(cfg).with_context(|| format!("opening --sink {url}"))?;
         outputs.forward_to(Box::new(FleetForward {
             url: url.clone(),
             publisher,
