@@ -129,7 +129,8 @@ fn web_shell_its_log_lines_and_its_processes_are_one_incident() {
             && f["subject"]["log"]
                 .as_str()
                 .unwrap()
-                .contains("/aspnet_client/OutlookEN.aspx")
+                .to_ascii_lowercase()
+                .contains("/aspnet_client/outlooken.aspx")
     });
     let process = id_of(&|f| {
         f["subject"]["kind"] == "event"

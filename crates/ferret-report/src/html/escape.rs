@@ -37,13 +37,15 @@ impl fmt::Display for E<'_> {
     }
 }
 
+/// `s` escaped, as an owned string (tests compare with it).
+#[cfg(test)]
+pub(crate) fn esc(s: &str) -> String {
+    E(s).to_string()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::E;
-
-    fn esc(s: &str) -> String {
-        E(s).to_string()
-    }
+    use super::esc;
 
     #[test]
     fn escapes_markup_quotes_and_controls() {
