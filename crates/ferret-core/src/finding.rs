@@ -250,6 +250,14 @@ pub struct ProcessSubject {
     pub ancestry: Vec<ProcessNode>,
 }
 
+impl ProcessSubject {
+    /// The nearest ancestor other than the process itself (the ancestry runs
+    /// init first and this process last).
+    pub fn parent(&self) -> Option<&ProcessNode> {
+        self.ancestry.iter().rev().find(|n| n.pid != self.pid)
+    }
+}
+
 /// One process in an ancestry chain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProcessNode {

@@ -213,12 +213,8 @@ fn subject_fields(s: &Subject, doc: &mut Map<String, Value>) {
             doc.insert("service".into(), json!({"type": c.server}));
         }
         Subject::Process(p) => {
-            // Ancestry runs init first and this process last.
             let parent = p
-                .ancestry
-                .iter()
-                .rev()
-                .find(|n| n.pid != p.pid)
+                .parent()
                 .map(|n| json!({"pid": n.pid, "name": n.name, "command_line": n.cmdline}));
             doc.insert(
                 "process".into(),

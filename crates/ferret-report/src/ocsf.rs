@@ -201,10 +201,7 @@ fn evidences(f: &Finding) -> Vec<Value> {
         }
         Subject::Process(p) => {
             let parent = p
-                .ancestry
-                .iter()
-                .rev()
-                .find(|n| n.pid != p.pid)
+                .parent()
                 .map(|n| json!({"pid": n.pid, "name": n.name, "cmd_line": n.cmdline}));
             subject["process"] = json!({
                 "pid": p.pid,

@@ -140,6 +140,32 @@ struct Names {
     durable: String,
 }
 
+impl Names {
+    /// A stream, subject prefix and durable of this test run alone (a
+    /// stream left by an earlier run is never reused).
+    fn unique(tag: &str) -> Names {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let tag = format!("{tag}{}_{nanos:x}", std::process::id());
+        Names {
+            stream: format!("FERRET_TEST_{tag}"),
+            prefix: format!("ferret.test{tag}"),
+            durable: format!("ingest_{tag}"),
+        }
+    }
+}
+
+/// A loopback port nothing listens on (bound, then freed).
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 fn count(c: &mut postgres::Client) -> i64 {
     c.query_one("SELECT count(*) FROM findings", &[])
         .map(|r| r.get(0))
@@ -169,16 +195,7 @@ fn hundred_thousand_findings_survive_killed_consumer_and_publisher() {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let tag = format!(
-        "{}_{}",
-        std::process::id(),
-        Instant::now().elapsed().as_nanos()
-    );
-    let names = Names {
-        stream: format!("FERRET_TEST_{tag}"),
-        prefix: format!("ferret.test{tag}"),
-        durable: format!("ingest_{tag}"),
-    };
+    let names = Names::unique("e");
     // Every host's findings, as the lines a collector saved.
     let lines: Vec<Vec<String>> = (0..HOSTS)
         .map(|h| (0..PER_HOST).map(|i| finding_line(h, i)).collect())
@@ -299,4 +316,84 @@ fn hundred_thousand_findings_survive_killed_consumer_and_publisher() {
     for c in campaigns {
         assert_eq!(c["hosts"].as_array().unwrap().len(), HOSTS, "{c}");
     }
+}
+
+/// `--sink` on an ordinary command: `ferret scan` with the broker down keeps
+/// its findings in the spool (and says so); `ferret fleet publish` with no
+/// input flushes the spool once the broker is reachable, and the ingester
+/// stores exactly those findings.
+#[test]
+fn scan_sink_spools_while_down_and_the_spool_reaches_postgresql() {
+    let Some((nats, db, _admin)) = setup("spool") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let names = Names::unique("s");
+    let spool = tmp.path().join("spool.jsonl");
+    let port = closed_port();
+    let webroot = crate::util::repo().join("examples/webroot");
+    let out = Command::new(bin())
+        .arg("scan")
+        .arg(&webroot)
+        .args([
+            "--format",
+            "jsonl",
+            "--sink",
+            &format!("nats://127.0.0.1:{port}"),
+        ])
+        .arg("--spool")
+        .arg(&spool)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("wait in the spool"), "{err}");
+    let scanned: BTreeSet<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(!scanned.is_empty());
+
+    let flush = Command::new(bin())
+        .args(["fleet", "publish", "--sink", &nats])
+        .args(["--stream", &names.stream, "--subject-prefix", &names.prefix])
+        .arg("--spool")
+        .arg(&spool)
+        .output()
+        .unwrap();
+    assert!(
+        flush.status.success(),
+        "{}",
+        String::from_utf8_lossy(&flush.stderr)
+    );
+    let ingest = Command::new(bin())
+        .args(["fleet", "ingest", "--nats", &nats, "--db-url", &db])
+        .args(["--stream", &names.stream, "--subject-prefix", &names.prefix])
+        .args(["--durable", &names.durable, "--exit-when-idle", "2s", "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        ingest.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ingest.stderr)
+    );
+    let mut pg = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+    let stored: BTreeSet<String> = pg
+        .query("SELECT id FROM findings", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(stored, scanned);
 }

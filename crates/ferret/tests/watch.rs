@@ -239,3 +239,45 @@ fn queue_overflow_rescans_and_loses_nothing() {
         "the queue overflowed, so a rescan must have run: {stderr}"
     );
 }
+
+/// `--sink` on the daemon: with the broker unreachable, each batch's findings
+/// wait in the spool (one JSON finding per line) for the next flush.
+#[test]
+fn sink_keeps_findings_in_the_spool_while_the_broker_is_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("www");
+    std::fs::create_dir(&root).unwrap();
+    let db = dir.path().join("state/ferret.db");
+    let spool = dir.path().join("spool/spool.jsonl");
+    // A port nothing listens on: bind one, then free it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sink = format!("nats://127.0.0.1:{port}");
+    let a = args(
+        &root,
+        &db,
+        &[
+            "--sink".as_ref(),
+            sink.as_ref(),
+            "--spool".as_ref(),
+            spool.as_os_str(),
+        ],
+    );
+    let d = start(&a);
+    std::thread::sleep(Duration::from_millis(500));
+    std::fs::write(root.join("shell.php"), SHELL).unwrap();
+    d.wait_for("the web shell", |f| !f.is_empty());
+    std::thread::sleep(Duration::from_millis(300));
+    let (code, f) = d.stop();
+    assert_eq!(code, Some(0));
+    let spooled: Vec<serde_json::Value> = std::fs::read_to_string(&spool)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(spooled.len(), 1, "{spooled:#?}");
+    assert_eq!(spooled[0]["id"], f[0]["id"]);
+}
