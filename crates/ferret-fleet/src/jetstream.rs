@@ -9,7 +9,23 @@ use std::time::Duration;
 /// How long the server deduplicates a republished `Nats-Msg-Id`.
 pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 
-/// Connects to `url` (already validated), giving up after `timeout`.
+/// The longest pause between two attempts to reconnect a lost connection.
+pub(crate) const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(1);
+
+/// The pause before reconnection attempt `attempts` (1 for the first):
+/// none, then 50 ms doubling to [`MAX_RECONNECT_DELAY`]. (The async-nats
+/// default grows to 4 s.)
+pub(crate) fn reconnect_delay(attempts: usize) -> Duration {
+    if attempts <= 1 {
+        return Duration::ZERO;
+    }
+    let doublings = u32::try_from(attempts - 2).unwrap_or(u32::MAX).min(10);
+    Duration::from_millis(50u64 << doublings).min(MAX_RECONNECT_DELAY)
+}
+
+/// Connects to `url` (already validated), giving up after `timeout`. A
+/// connection lost later is reconnected in the background, retrying at
+/// least every [`MAX_RECONNECT_DELAY`] (plus the attempt itself).
 pub(crate) async fn connect(
     url: &str,
     timeout: Duration,
@@ -17,7 +33,8 @@ pub(crate) async fn connect(
     let opts = async_nats::ConnectOptions::new()
         .name("ferret")
         .connection_timeout(timeout)
-        .request_timeout(Some(timeout.max(Duration::from_secs(5))));
+        .request_timeout(Some(timeout.max(Duration::from_secs(5))))
+        .reconnect_delay_callback(reconnect_delay);
     match tokio::time::timeout(timeout, opts.connect(url)).await {
         Ok(Ok(c)) => Ok(c),
         Ok(Err(e)) => Err(FleetError::nats(format!("connecting to {url}"), e)),
@@ -69,4 +86,21 @@ pub(crate) async fn ensure_stream(
         )));
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reconnect_delay_is_short_and_bounded() {
+        assert_eq!(reconnect_delay(0), Duration::ZERO);
+        assert_eq!(reconnect_delay(1), Duration::ZERO);
+        assert_eq!(reconnect_delay(2), Duration::from_millis(50));
+        assert_eq!(reconnect_delay(3), Duration::from_millis(100));
+        assert!(reconnect_delay(6) < MAX_RECONNECT_DELAY);
+        for n in [7, 8, 100, usize::MAX] {
+            assert_eq!(reconnect_delay(n), MAX_RECONNECT_DELAY, "{n}");
+        }
+    }
 }

@@ -11,6 +11,11 @@
 //! large for the server, or the spool is full). Spooled findings are sent by
 //! the next flush: when a publisher opens on a reachable server, and when
 //! publishing succeeds again after failures.
+//!
+//! Each acknowledgement is awaited until its publish time plus the ack
+//! timeout, not for a fresh timeout when its turn comes: a request lost with
+//! a dropped connection is never answered (async-nats keeps waiting for it),
+//! so a full window of them costs one ack timeout in all, not one each.
 
 use crate::jetstream::{connect, context, ensure_stream};
 use crate::spool::{BadLine, Spool, SpoolLine, SpoolRewrite, DEFAULT_CAP};
@@ -18,7 +23,8 @@ use crate::subject::{
     check_name, check_prefix, host_token, subject_for, DEFAULT_PREFIX, DEFAULT_STREAM,
 };
 use crate::FleetError;
-use async_nats::jetstream::context::{PublishAckFuture, PublishErrorKind};
+use async_nats::jetstream::context::{PublishAckFuture, PublishError, PublishErrorKind};
+use async_nats::jetstream::publish::PublishAck;
 use async_nats::jetstream::Context;
 use ferret_core::Finding;
 use sha2::{Digest, Sha256};
@@ -153,9 +159,11 @@ struct Link {
     js: Context,
 }
 
+/// A sent finding whose acknowledgement is awaited until `deadline`.
 struct InFlight {
     payload: Vec<u8>,
     ack: PublishAckFuture,
+    deadline: Instant,
 }
 
 /// Publishes findings; blocking facade over async-nats.
@@ -273,7 +281,7 @@ impl Publisher {
             self.drain()?;
             self.next_probe = Instant::now() + PROBE_EVERY;
             match self.send(host, id, &payload) {
-                Ok(ack) => match self.handle.block_on(ack.into_future()) {
+                Ok((ack, deadline)) => match self.await_ack(ack, deadline) {
                     Ok(_) => {
                         self.summary.acked += 1;
                         self.failing = false;
@@ -289,8 +297,12 @@ impl Publisher {
             }
         }
         match self.send(host, id, &payload) {
-            Ok(ack) => {
-                self.in_flight.push_back(InFlight { payload, ack });
+            Ok((ack, deadline)) => {
+                self.in_flight.push_back(InFlight {
+                    payload,
+                    ack,
+                    deadline,
+                });
                 while self.in_flight.len() >= self.cfg.max_in_flight {
                     self.await_oldest()?;
                 }
@@ -378,12 +390,14 @@ impl Publisher {
         }
     }
 
+    /// Sends one finding; returns its acknowledgement and until when to
+    /// wait for it.
     fn send(
         &self,
         host: &str,
         id: &str,
         payload: &[u8],
-    ) -> Result<PublishAckFuture, async_nats::jetstream::context::PublishError> {
+    ) -> Result<(PublishAckFuture, Instant), PublishError> {
         let link = self
             .link
             .as_ref()
@@ -397,14 +411,35 @@ impl Publisher {
             .payload(payload.to_vec().into())
             .message_id(message_id(host, id, payload))
             .header(PUBLISHED_AT_HEADER, nanos.to_string());
-        self.handle.block_on(link.js.send_publish(subject, msg))
+        let ack = self.handle.block_on(link.js.send_publish(subject, msg))?;
+        Ok((ack, Instant::now() + self.cfg.ack_timeout))
+    }
+
+    /// Awaits an acknowledgement until its deadline (an answer already
+    /// received is taken even when the deadline has passed).
+    fn await_ack(
+        &self,
+        ack: PublishAckFuture,
+        deadline: Instant,
+    ) -> Result<PublishAck, PublishError> {
+        let deadline = tokio::time::Instant::from_std(deadline);
+        self.handle.block_on(async move {
+            tokio::time::timeout_at(deadline, ack.into_future())
+                .await
+                .unwrap_or_else(|_| Err(PublishError::new(PublishErrorKind::TimedOut)))
+        })
     }
 
     fn await_oldest(&mut self) -> Result<(), FleetError> {
-        let Some(InFlight { payload, ack }) = self.in_flight.pop_front() else {
+        let Some(InFlight {
+            payload,
+            ack,
+            deadline,
+        }) = self.in_flight.pop_front()
+        else {
             return Ok(());
         };
-        match self.handle.block_on(ack.into_future()) {
+        match self.await_ack(ack, deadline) {
             Ok(_) => {
                 self.summary.acked += 1;
                 Ok(())
@@ -490,7 +525,7 @@ impl Publisher {
         let lock = spool.lock()?;
         let lines = spool.lines(&lock)?;
         let mut out = spool.rewrite_start(&lock)?;
-        let mut pending: VecDeque<(Vec<u8>, PublishAckFuture)> = VecDeque::new();
+        let mut pending: VecDeque<InFlight> = VecDeque::new();
         let mut sending = true;
         let mut sent = 0u64;
         let mut bad_seen: Vec<usize> = Vec::new();
@@ -516,7 +551,11 @@ impl Publisher {
                 continue;
             }
             match self.send(&e.finding.host, &e.finding.id, &e.raw) {
-                Ok(ack) => pending.push_back((e.raw, ack)),
+                Ok((ack, deadline)) => pending.push_back(InFlight {
+                    payload: e.raw,
+                    ack,
+                    deadline,
+                }),
                 Err(err) if err.kind() == PublishErrorKind::MaxPayloadExceeded => {
                     too_large += 1;
                     out.set_aside(&BadLine {
@@ -572,14 +611,19 @@ impl Publisher {
     /// kept in the spool. False when it failed.
     fn await_flush_ack(
         &mut self,
-        pending: &mut VecDeque<(Vec<u8>, PublishAckFuture)>,
+        pending: &mut VecDeque<InFlight>,
         out: &mut SpoolRewrite<'_>,
         sent: &mut u64,
     ) -> Result<bool, FleetError> {
-        let Some((raw, ack)) = pending.pop_front() else {
+        let Some(InFlight {
+            payload: raw,
+            ack,
+            deadline,
+        }) = pending.pop_front()
+        else {
             return Ok(true);
         };
-        match self.handle.block_on(ack.into_future()) {
+        match self.await_ack(ack, deadline) {
             Ok(_) => {
                 *sent += 1;
                 self.summary.flushed += 1;

@@ -189,6 +189,65 @@ fn server_killed_mid_publish_loses_nothing_and_duplicates_nothing() {
     assert_eq!(db.keys(), keys_of(&fs));
 }
 
+/// The worst case for the window of unacknowledged publishes: the server
+/// hangs (SIGSTOP) with a full window sent to it, then is killed. Those
+/// requests are never answered; the publisher gives up on all of them within
+/// one ack timeout (not one per request: 256 x 2 s), spools them, and
+/// reconnects to the restarted server.
+#[test]
+fn server_hung_then_killed_with_a_full_window_loses_nothing() {
+    let Some(s) = servers() else { return };
+    let (db, dir) = (TestDb::new(&s.pg), tempfile::tempdir().unwrap());
+    let Some(mut server) = PrivateNats::start(&dir.path().join("js")) else {
+        return;
+    };
+    let names = Names::new(&server.url());
+    let spool = dir.path().join("spool.jsonl");
+    let fs = findings(&["g1", "g2"], 3000, "2026-03-01T10:00:00Z");
+
+    let mut p = Publisher::open(names.sink(&server.url(), &spool)).unwrap();
+    for f in &fs[..1000] {
+        p.publish(f).unwrap();
+    }
+    p.flush().unwrap();
+    assert_eq!(p.summary().acked, 1000);
+    server.freeze();
+    for f in &fs[1000..1500] {
+        p.publish(f).unwrap();
+    }
+    assert!(!p.is_connected(), "publishing noticed the server hangs");
+    server.kill();
+    for f in &fs[1500..2000] {
+        p.publish(f).unwrap();
+    }
+    server.restart();
+    let mut i = 2000;
+    while !p.is_connected() && i < 2900 {
+        p.publish(&fs[i]).unwrap();
+        i += 1;
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(p.is_connected(), "reconnected after the restart");
+    for f in &fs[i..] {
+        p.publish(f).unwrap();
+    }
+    let sum = p.finish().unwrap();
+    assert_eq!(sum.acked + sum.spooled, 3000, "{sum:?}");
+    assert_eq!(sum.lost, 0, "{sum:?}");
+    // The whole window sent to the hung server was spooled, then sent.
+    assert!(sum.spooled >= 256 && sum.flushed > 0, "{sum:?}");
+
+    let rest = Publisher::open(names.sink(&server.url(), &spool))
+        .unwrap()
+        .finish()
+        .unwrap();
+    assert_eq!(rest.spooled, 0, "{rest:?}");
+    assert_eq!(spool_lines(&spool), 0);
+    let st = ingest(&names.ingest(&server.url(), &db));
+    assert_eq!(st.inserted, 3000, "{st:?}");
+    assert_eq!(db.keys(), keys_of(&fs));
+}
+
 #[test]
 fn ingest_stopped_and_restarted_ends_with_exactly_the_set() {
     let Some(s) = servers() else { return };

@@ -365,6 +365,17 @@ impl PrivateNats {
         }
     }
 
+    /// Freezes the server (SIGSTOP): connections stay open, nothing is
+    /// answered. `kill` and `restart` still work on a frozen server.
+    pub fn freeze(&mut self) {
+        let pid = self.child.as_ref().expect("the server is running").id();
+        let st = Command::new("kill")
+            .args(["-STOP", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success(), "kill -STOP {pid}: {st}");
+    }
+
     pub fn restart(&mut self) {
         self.kill();
         let child = Command::new(NATS_SERVER)
