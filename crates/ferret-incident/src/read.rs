@@ -29,6 +29,23 @@ pub fn read_findings(
     findings: &mut Vec<Finding>,
     errors: &mut Vec<ReadError>,
 ) {
+    let _ = for_each_finding(input, name, &mut |item| {
+        match item {
+            Ok(f) => findings.push(f),
+            Err(e) => errors.push(e),
+        }
+        Ok::<(), std::convert::Infallible>(())
+    });
+}
+
+/// As [`read_findings`], handing each finding or bad line to `each` as it is
+/// read (at most one line of [`MAX_LINE`] bytes held), so a large file or a
+/// pipe streams. Stops at the first error `each` returns, and returns it.
+pub fn for_each_finding<E>(
+    input: &mut dyn BufRead,
+    name: &str,
+    each: &mut dyn FnMut(Result<Finding, ReadError>) -> Result<(), E>,
+) -> Result<(), E> {
     let source_name = escape_str(name);
     let error = |line: u64, message: String| ReadError {
         source_name: source_name.clone(),
@@ -43,30 +60,31 @@ pub fn read_findings(
             Ok(None) => break,
             Ok(Some(too_long)) => too_long,
             Err(e) => {
-                errors.push(error(
+                each(Err(error(
                     0,
                     format!(
                         "reading stopped after line {line_no}: {}",
                         escape_str(&e.to_string())
                     ),
-                ));
+                )))?;
                 break;
             }
         };
         line_no += 1;
         if too_long {
-            errors.push(error(
+            each(Err(error(
                 line_no,
                 format!("line longer than {} MiB, skipped", MAX_LINE >> 20),
-            ));
+            )))?;
             continue;
         }
         match parse_line(&buf) {
-            Ok(Some(f)) => findings.push(f),
+            Ok(Some(f)) => each(Ok(f))?,
             Ok(None) => {}
-            Err(message) => errors.push(error(line_no, message)),
+            Err(message) => each(Err(error(line_no, message)))?,
         }
     }
+    Ok(())
 }
 
 /// Reads one line (without its `\n`) into `buf`, keeping at most `cap` bytes:
@@ -198,5 +216,21 @@ mod tests {
         let e = parse_line(b"{not json\x1b[2J").unwrap_err();
         assert!(e.starts_with("not JSON"), "{e}");
         assert!(parse_line(b"\r").expect("blank").is_none());
+    }
+
+    #[test]
+    fn streaming_stops_at_the_callers_error() {
+        let mut input: &[u8] = b"not json\nalso not\nstill not\n";
+        let mut seen = Vec::new();
+        let r = for_each_finding(&mut input, "x.jsonl", &mut |item| {
+            seen.push(item.expect_err("no finding here").line);
+            if seen.len() == 2 {
+                Err("stop")
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(r, Err("stop"));
+        assert_eq!(seen, [1, 2]);
     }
 }

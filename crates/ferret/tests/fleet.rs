@@ -74,7 +74,7 @@ fn bin() -> PathBuf {
 /// One finding as JSON: host `h`, number `i`; every 1,000th shares its hash
 /// across hosts (a campaign).
 fn finding_line(h: usize, i: usize) -> String {
-    let sha = if i % 1000 == 0 {
+    let sha = if i.is_multiple_of(1000) {
         format!("{:064x}", i)
     } else {
         format!("{:056x}{:08x}", h * 1_000_000 + i, h)
@@ -311,7 +311,7 @@ fn hundred_thousand_findings_survive_killed_consumer_and_publisher() {
     let campaigns = r["campaigns"].as_array().unwrap();
     assert_eq!(
         campaigns.len(),
-        PER_HOST / 1000 + usize::from(PER_HOST % 1000 != 0)
+        PER_HOST / 1000 + usize::from(!PER_HOST.is_multiple_of(1000))
     );
     for c in campaigns {
         assert_eq!(c["hosts"].as_array().unwrap().len(), HOSTS, "{c}");

@@ -6,15 +6,12 @@ use super::output::{parse_window, report_published};
 use super::Outcome;
 use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
-use ferret_core::{escape_path, escape_str, Finding};
+use ferret_core::{escape_path, escape_str};
 use ferret_fleet::{IngestConfig, Publisher, ReportQuery, SinkConfig};
-use ferret_incident::read::{read_findings, ReadError};
+use ferret_incident::read::for_each_finding;
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// Lines read and published at a time by `fleet publish`.
-const CHUNK_LINES: u64 = 1000;
 
 #[derive(Debug, Subcommand)]
 pub enum FleetCommand {
@@ -177,41 +174,23 @@ fn publish(a: PublishArgs) -> anyhow::Result<Outcome> {
                 }
             }
         };
-        // Published as read, in chunks of lines: a large file or a pipe is
-        // never held whole in memory, and what was read is sent meanwhile.
-        let mut base = 0u64;
-        loop {
-            let mut chunk = Vec::new();
-            let mut lines = 0u64;
-            while lines < CHUNK_LINES {
-                match reader.read_until(b'\n', &mut chunk) {
-                    Ok(0) => break,
-                    Ok(_) => lines += 1,
-                    Err(e) => {
-                        unreadable += 1;
-                        eprintln!("ferret: {name}: {e}");
-                        break;
-                    }
-                }
-            }
-            if lines == 0 {
-                break;
-            }
-            let mut findings: Vec<Finding> = Vec::new();
-            let mut errors: Vec<ReadError> = Vec::new();
-            read_findings(&mut chunk.as_slice(), &name, &mut findings, &mut errors);
-            for mut e in errors {
-                e.line += base;
+        // Published as read: a large file or a pipe is never held whole in
+        // memory, and what was read is sent meanwhile.
+        let published = for_each_finding(&mut reader, &name, &mut |item| match item {
+            Ok(f) => publisher
+                .publish(&f)
+                .with_context(|| format!("publishing to --sink {}", a.sink)),
+            Err(e) => {
                 eprintln!("ferret: {e}");
-                bad += 1;
+                if e.line == 0 {
+                    unreadable += 1;
+                } else {
+                    bad += 1;
+                }
+                Ok(())
             }
-            for f in &findings {
-                publisher
-                    .publish(f)
-                    .with_context(|| format!("publishing to --sink {}", a.sink))?;
-            }
-            base += lines;
-        }
+        });
+        published?;
     }
     let s = publisher
         .finish()

@@ -53,7 +53,7 @@ pub fn exec(args: ReportArgs) -> anyhow::Result<Outcome> {
         }
     }
     if !args.host.is_empty() {
-        findings.retain(|f| args.host.iter().any(|h| *h == f.host));
+        findings.retain(|f| args.host.contains(&f.host));
     }
     for e in &errors {
         eprintln!("ferret: {e}");
