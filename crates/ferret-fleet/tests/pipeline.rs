@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use ferret_core::Finding;
 use ferret_fleet::{fleet_report, Publisher, ReportQuery};
 use std::time::Duration;
 
@@ -123,6 +124,51 @@ fn unreachable_server_spools_then_the_next_publisher_flushes() {
     assert_eq!(db.keys(), keys_of(&fs));
 }
 
+/// After `server.restart()`: publishes `fs[from..]` one at a time until the
+/// publisher has reconnected (its probe flushing the spool), then the rest;
+/// checks that every finding was acknowledged or spooled, that a second
+/// publisher empties the spool, and that PostgreSQL ends with exactly `fs`.
+/// Returns the first publisher's summary.
+fn reconnect_and_settle(
+    mut p: Publisher,
+    server: &PrivateNats,
+    names: &Names,
+    spool: &std::path::Path,
+    db: &TestDb,
+    fs: &[Finding],
+    from: usize,
+) -> ferret_fleet::PublishSummary {
+    let mut i = from;
+    while !p.is_connected() && i < fs.len() - 100 {
+        p.publish(&fs[i]).unwrap();
+        i += 1;
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        p.is_connected(),
+        "the publisher reconnected after the restart"
+    );
+    for f in &fs[i..] {
+        p.publish(f).unwrap();
+    }
+    let sum = p.finish().unwrap();
+    assert_eq!(sum.acked + sum.spooled, fs.len() as u64, "{sum:?}");
+    assert_eq!(sum.lost, 0, "{sum:?}");
+    // A final flush sends whatever is still spooled.
+    let rest = Publisher::open(names.sink(&server.url(), spool))
+        .unwrap()
+        .finish()
+        .unwrap();
+    assert_eq!(rest.spooled, 0, "{rest:?}");
+    assert_eq!(spool_lines(spool), 0);
+    let mut cfg = names.ingest(&server.url(), db);
+    cfg.batch = 1000;
+    let st = ingest(&cfg);
+    assert_eq!(st.inserted, fs.len() as u64, "{st:?}");
+    assert_eq!(db.keys(), keys_of(fs));
+    sum
+}
+
 #[test]
 fn server_killed_mid_publish_loses_nothing_and_duplicates_nothing() {
     let Some(s) = servers() else { return };
@@ -147,46 +193,10 @@ fn server_killed_mid_publish_loses_nothing_and_duplicates_nothing() {
     assert!(!p.is_connected(), "publishing noticed the server is gone");
     println!("spooling 6000 took {:?}", t0.elapsed());
     server.restart();
-    // Publish one at a time until a probe gets through: the reconnect
-    // flushes the spool; then the rest goes straight through.
-    let mut i = 12_000;
-    while !p.is_connected() && i < 19_000 {
-        p.publish(&fs[i]).unwrap();
-        i += 1;
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    println!(
-        "down for {:?}; reconnected after {} more publishes at {:?}",
-        t0.elapsed(),
-        i - 12_000,
-        t0.elapsed()
-    );
-    assert!(
-        p.is_connected(),
-        "the publisher reconnected after the restart"
-    );
-    for f in &fs[i..] {
-        p.publish(f).unwrap();
-    }
-    let sum = p.finish().unwrap();
-    println!("after the kill and restart: {sum:?}");
-    assert_eq!(sum.acked + sum.spooled, 20_000, "{sum:?}");
-    assert_eq!(sum.lost, 0, "{sum:?}");
+    // The reconnect's probe flushes the spool; then the rest goes straight through.
+    let sum = reconnect_and_settle(p, &server, &names, &spool, &db, &fs, 12_000);
+    println!("after the kill and restart ({:?}): {sum:?}", t0.elapsed());
     assert!(sum.spooled > 0 && sum.flushed > 0, "{sum:?}");
-
-    // A final flush sends whatever is still spooled.
-    let sum2 = Publisher::open(names.sink(&server.url(), &spool))
-        .unwrap()
-        .finish()
-        .unwrap();
-    assert_eq!(sum2.spooled, 0, "{sum2:?}");
-    assert_eq!(spool_lines(&spool), 0);
-
-    let mut cfg = names.ingest(&server.url(), &db);
-    cfg.batch = 1000;
-    let st = ingest(&cfg);
-    assert_eq!(st.inserted, 20_000, "{st:?}");
-    assert_eq!(db.keys(), keys_of(&fs));
 }
 
 /// The worst case for the window of unacknowledged publishes: the server
@@ -221,31 +231,9 @@ fn server_hung_then_killed_with_a_full_window_loses_nothing() {
         p.publish(f).unwrap();
     }
     server.restart();
-    let mut i = 2000;
-    while !p.is_connected() && i < 2900 {
-        p.publish(&fs[i]).unwrap();
-        i += 1;
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(p.is_connected(), "reconnected after the restart");
-    for f in &fs[i..] {
-        p.publish(f).unwrap();
-    }
-    let sum = p.finish().unwrap();
-    assert_eq!(sum.acked + sum.spooled, 3000, "{sum:?}");
-    assert_eq!(sum.lost, 0, "{sum:?}");
+    let sum = reconnect_and_settle(p, &server, &names, &spool, &db, &fs, 2000);
     // The whole window sent to the hung server was spooled, then sent.
     assert!(sum.spooled >= 256 && sum.flushed > 0, "{sum:?}");
-
-    let rest = Publisher::open(names.sink(&server.url(), &spool))
-        .unwrap()
-        .finish()
-        .unwrap();
-    assert_eq!(rest.spooled, 0, "{rest:?}");
-    assert_eq!(spool_lines(&spool), 0);
-    let st = ingest(&names.ingest(&server.url(), &db));
-    assert_eq!(st.inserted, 3000, "{st:?}");
-    assert_eq!(db.keys(), keys_of(&fs));
 }
 
 #[test]
