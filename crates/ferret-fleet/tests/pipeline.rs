@@ -12,11 +12,7 @@ use std::time::Duration;
 #[test]
 fn round_trip_then_republish_stores_each_finding_once() {
     let Some(s) = servers() else { return };
-    let (names, db, dir) = (
-        Names::new(&s.nats),
-        TestDb::new(&s.pg),
-        tempfile::tempdir().unwrap(),
-    );
+    let (names, db, dir) = s.case();
     let spool = dir.path().join("spool.jsonl");
     let fs = findings(&["web.01", "web02", "db 03"], 1000, "2026-03-01T10:00:00Z");
 
@@ -80,11 +76,7 @@ fn round_trip_then_republish_stores_each_finding_once() {
 #[test]
 fn unreachable_server_spools_then_the_next_publisher_flushes() {
     let Some(s) = servers() else { return };
-    let (names, db, dir) = (
-        Names::new(&s.nats),
-        TestDb::new(&s.pg),
-        tempfile::tempdir().unwrap(),
-    );
+    let (names, db, dir) = s.case();
     let spool = dir.path().join("state/spool.jsonl");
     let fs = findings(&["a", "b"], 500, "2026-03-01T10:00:00Z");
 
@@ -239,11 +231,7 @@ fn server_hung_then_killed_with_a_full_window_loses_nothing() {
 #[test]
 fn ingest_stopped_and_restarted_ends_with_exactly_the_set() {
     let Some(s) = servers() else { return };
-    let (names, db, dir) = (
-        Names::new(&s.nats),
-        TestDb::new(&s.pg),
-        tempfile::tempdir().unwrap(),
-    );
+    let (names, db, dir) = s.case();
     let fs = findings(&["x1", "x2", "x3"], 3000, "2026-03-01T10:00:00Z");
     let mut p = Publisher::open(names.sink(&s.nats, &dir.path().join("spool"))).unwrap();
     for f in &fs {
@@ -290,11 +278,7 @@ fn ingest_stopped_and_restarted_ends_with_exactly_the_set() {
 #[test]
 fn a_consumer_dying_mid_batch_loses_nothing_and_idle_waits_for_it() {
     let Some(s) = servers() else { return };
-    let (names, db, dir) = (
-        Names::new(&s.nats),
-        TestDb::new(&s.pg),
-        tempfile::tempdir().unwrap(),
-    );
+    let (names, db, dir) = s.case();
     let fs = findings(&["k1", "k2"], 1000, "2026-03-01T10:00:00Z");
     let mut p = Publisher::open(names.sink(&s.nats, &dir.path().join("spool"))).unwrap();
     for f in &fs {
@@ -312,11 +296,7 @@ fn a_consumer_dying_mid_batch_loses_nothing_and_idle_waits_for_it() {
 #[test]
 fn two_ingesters_on_one_durable_share_the_work() {
     let Some(s) = servers() else { return };
-    let (names, db, dir) = (
-        Names::new(&s.nats),
-        TestDb::new(&s.pg),
-        tempfile::tempdir().unwrap(),
-    );
+    let (names, db, dir) = s.case();
     let fs = findings(&["p1", "p2", "p3", "p4"], 4000, "2026-03-01T10:00:00Z");
     let mut p = Publisher::open(names.sink(&s.nats, &dir.path().join("spool"))).unwrap();
     for f in &fs {
@@ -342,11 +322,7 @@ fn two_ingesters_on_one_durable_share_the_work() {
 #[test]
 fn garbage_is_rejected_and_kept_apart() {
     let Some(s) = servers() else { return };
-    let (names, db, dir) = (
-        Names::new(&s.nats),
-        TestDb::new(&s.pg),
-        tempfile::tempdir().unwrap(),
-    );
+    let (names, db, dir) = s.case();
     let fs = findings(&["good"], 5, "2026-03-01T10:00:00Z");
     let mut p = Publisher::open(names.sink(&s.nats, &dir.path().join("spool"))).unwrap();
     for f in &fs {
@@ -405,11 +381,7 @@ fn garbage_is_rejected_and_kept_apart() {
 #[test]
 fn one_hash_on_three_hosts_is_one_campaign() {
     let Some(s) = servers() else { return };
-    let (names, db, dir) = (
-        Names::new(&s.nats),
-        TestDb::new(&s.pg),
-        tempfile::tempdir().unwrap(),
-    );
+    let (names, db, dir) = s.case();
     let shared = "c".repeat(64);
     let lone = "d".repeat(64);
     let t = "2026-03-01T10:00:00Z";
@@ -485,11 +457,7 @@ fn incidents_are_stored_once_the_stream_is_idle() {
         "/../ferret-incident/src/correlate.rs"
     );
     let placeholder = std::fs::read_to_string(correlate_src).is_ok_and(|t| t.contains("todo!()"));
-    let (names, db, dir) = (
-        Names::new(&s.nats),
-        TestDb::new(&s.pg),
-        tempfile::tempdir().unwrap(),
-    );
+    let (names, db, dir) = s.case();
     let fs = findings(&["i1", "i2"], 20, "2026-03-01T10:00:00Z");
     let mut p = Publisher::open(names.sink(&s.nats, &dir.path().join("spool"))).unwrap();
     for f in &fs {

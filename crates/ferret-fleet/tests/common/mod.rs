@@ -66,6 +66,18 @@ pub struct Servers {
     pub pg: String,
 }
 
+impl Servers {
+    /// What most tests start with: their own stream names on the shared
+    /// server, their own database, a scratch directory.
+    pub fn case(&self) -> (Names, TestDb, tempfile::TempDir) {
+        (
+            Names::new(&self.nats),
+            TestDb::new(&self.pg),
+            tempfile::tempdir().unwrap(),
+        )
+    }
+}
+
 pub fn servers() -> Option<Servers> {
     let nats =
         std::env::var("FERRET_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
