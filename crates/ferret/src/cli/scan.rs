@@ -76,6 +76,20 @@ pub struct ScanArgs {
     /// and the web roots it names are scanned too.
     #[arg(long)]
     pub no_components: bool,
+    /// Edge-appliance profile (rules/appliances/): `auto` applies each profile
+    /// whose marker files are under --root (NetScaler, Ivanti Connect Secure,
+    /// PAN-OS, FortiOS, Cisco IOS XE, Sophos Firewall); a name forces that
+    /// one; `none` turns them off. Profiles report scripts in served folders
+    /// the product does not ship, files advisories name as planted, code run
+    /// at interpreter start, server configuration running code on request,
+    /// symlinks leaving served folders and set-uid files in temporary folders.
+    #[arg(long, value_name = "NAME", default_value = "auto")]
+    pub profile: String,
+    /// With a profile: `sha256sum` lines over a clean image of the same
+    /// version (paths relative to the root); files that differ are reported
+    /// as modified, and scripts in served folders it does not list as not shipped.
+    #[arg(long, value_name = "FILE")]
+    pub reference: Option<PathBuf>,
     /// List every skipped item (symlinks, FIFOs, too large) on standard error.
     #[arg(long, short = 'v')]
     pub verbose: bool,
@@ -172,6 +186,26 @@ pub fn exec(args: ScanArgs) -> anyhow::Result<Outcome> {
         }
         for f in inv.findings() {
             report.offer(f)?;
+        }
+    }
+    if let Some(root) = appliance_root(&args) {
+        let runs = appliances(&args, &root, &ctx.host, &ctx.time)?;
+        for r in &runs {
+            progress.println(&format!(
+                "ferret: appliance profile {} ({}){}: {} served folders, {} findings",
+                r.profile,
+                r.product,
+                if r.recognised { " recognised" } else { " forced" },
+                r.served.len(),
+                r.findings.len()
+            ));
+            for e in &r.errors {
+                progress.println(&format!("ferret: {e}"));
+                Counters::bump(&counters.errors);
+            }
+            for f in &r.findings {
+                report.offer(f)?;
+            }
         }
     }
     if args.live.live {
@@ -355,6 +389,42 @@ fn plan_roots(args: &ScanArgs, configured: Option<&[PathBuf]>) -> anyhow::Result
             Ok(found)
         }
     }
+}
+
+/// The tree edge-appliance profiles look at: --root, else this host's `/`
+/// when no PATH is given; none with `--profile none`.
+fn appliance_root(args: &ScanArgs) -> Option<PathBuf> {
+    if args.profile.eq_ignore_ascii_case("none") {
+        return None;
+    }
+    match (&args.root, args.paths.is_empty()) {
+        (Some(r), _) => Some(r.clone()),
+        (None, true) => Some(PathBuf::from("/")),
+        (None, false) => None,
+    }
+}
+
+/// Applies the chosen appliance profiles to `root`.
+fn appliances(
+    args: &ScanArgs,
+    root: &Path,
+    host: &str,
+    time: &str,
+) -> anyhow::Result<Vec<ferret_appliance::ApplianceRun>> {
+    let choice = if args.profile.eq_ignore_ascii_case("auto") {
+        ferret_appliance::ProfileChoice::Auto
+    } else {
+        ferret_appliance::ProfileChoice::Named(args.profile.to_ascii_lowercase())
+    };
+    let reference = match &args.reference {
+        Some(p) => Some(
+            ferret_appliance::Reference::load(p)
+                .with_context(|| format!("--reference {}", p.display()))?,
+        ),
+        None => None,
+    };
+    ferret_appliance::run(root, &choice, reference.as_ref(), host, time)
+        .with_context(|| format!("--profile {}", escape_str(&args.profile)))
 }
 
 fn strip_root(p: &Path) -> &Path {
