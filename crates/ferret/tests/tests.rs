@@ -2,6 +2,7 @@
 
 mod util;
 
+mod appliance;
 mod audit_db;
 mod baseline;
 mod fleet;

@@ -195,7 +195,11 @@ pub fn exec(args: ScanArgs) -> anyhow::Result<Outcome> {
                 "ferret: appliance profile {} ({}){}: {} served folders, {} findings",
                 r.profile,
                 r.product,
-                if r.recognised { " recognised" } else { " forced" },
+                if r.recognised {
+                    " recognised"
+                } else {
+                    " forced"
+                },
                 r.served.len(),
                 r.findings.len()
             ));
