@@ -151,7 +151,19 @@ fn real_tree_with_a_deleted_executable() {
     cmd.args(["-c", "sleep 30 & echo ready; read x"]);
     let child = spawn_ready(cmd);
     std::fs::remove_file(&sh).unwrap();
-    let s = snap(Path::new("/proc"), Selection::Trees(vec![child.id()]));
+    // The shell says "ready" right after forking the background child, which
+    // may not have run `sleep` yet: read again until it has (bounded).
+    let mut s = snap(Path::new("/proc"), Selection::Trees(vec![child.id()]));
+    for _ in 0..100 {
+        let slept = s
+            .selected()
+            .any(|k| k.ppid == child.id() && k.cmdline.first().is_some_and(|a| a == b"sleep"));
+        if slept {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        s = snap(Path::new("/proc"), Selection::Trees(vec![child.id()]));
+    }
     let p = &s.processes[&child.id()];
     assert_eq!(p.comm, b"php-fpm");
     assert_eq!(p.ppid, std::process::id());

@@ -2,7 +2,7 @@
 //! the profile's findings and the web-shell scan's join in one output, and
 //! `--profile none` / an unknown profile behave.
 
-use crate::util::{ferret, write, SHELL};
+use crate::util::{run_jsonl, write, SHELL};
 
 /// A GlobalProtect layout (markers), an UPSTYLE-style `.pth` and a web shell in
 /// the unauthenticated folder.
@@ -30,24 +30,10 @@ fn tree() -> tempfile::TempDir {
 }
 
 fn scan(root: &std::path::Path, extra: &[&str]) -> (Vec<serde_json::Value>, i32, String) {
-    let out = ferret()
-        .arg("scan")
-        .arg("--root")
-        .arg(root)
-        .args(["--no-components", "--format", "jsonl"])
-        .args(extra)
-        .output()
-        .unwrap();
-    let findings = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    (
-        findings,
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let mut args: Vec<std::ffi::OsString> = vec!["scan".into(), "--root".into(), root.into()];
+    args.push("--no-components".into());
+    args.extend(extra.iter().map(|a| a.into()));
+    run_jsonl(&args)
 }
 
 #[test]
