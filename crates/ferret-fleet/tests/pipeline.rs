@@ -452,11 +452,6 @@ fn one_hash_on_three_hosts_is_one_campaign() {
 #[test]
 fn incidents_are_stored_once_the_stream_is_idle() {
     let Some(s) = servers() else { return };
-    let correlate_src = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../ferret-incident/src/correlate.rs"
-    );
-    let placeholder = std::fs::read_to_string(correlate_src).is_ok_and(|t| t.contains("todo!()"));
     let (names, db, dir) = s.case();
     let fs = findings(&["i1", "i2"], 20, "2026-03-01T10:00:00Z");
     let mut p = Publisher::open(names.sink(&s.nats, &dir.path().join("spool"))).unwrap();
@@ -465,18 +460,6 @@ fn incidents_are_stored_once_the_stream_is_idle() {
     }
     p.finish().unwrap();
     let st = ingest(&names.ingest(&s.nats, &db));
-    if placeholder {
-        // Correlation not written yet: hosts stay marked, the reason is reported.
-        skip("incident rows (ferret_incident::correlate is a placeholder)");
-        assert_eq!(db.count("SELECT count(*) FROM dirty_hosts"), 2);
-        assert!(
-            st.status
-                .as_deref()
-                .is_some_and(|s| s.contains("correlating")),
-            "{st:?}"
-        );
-        return;
-    }
     assert_eq!(st.hosts_correlated, 2, "{st:?}");
     assert!(db.count("SELECT count(*) FROM incidents") > 0);
     assert_eq!(
