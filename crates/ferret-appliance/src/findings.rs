@@ -68,6 +68,31 @@ impl<'a> Hit<'a> {
             confidence: 0.8,
         }
     }
+
+    /// A hit outside every profile entry: server-component persistence,
+    /// `severity`, no advisory, the check's own `why`.
+    pub fn plain(
+        profile: &'a str,
+        check: &'static str,
+        rel: &'a Path,
+        what: String,
+        severity: Severity,
+        why: &'a str,
+    ) -> Hit<'a> {
+        Hit {
+            profile,
+            check,
+            rel,
+            what,
+            severity,
+            technique: Technique::ServerSoftwareComponent,
+            advisory: None,
+            why,
+            line: None,
+            excerpt: None,
+            confidence: 0.8,
+        }
+    }
 }
 
 fn rfc3339(meta: &std::fs::Metadata) -> Option<String> {

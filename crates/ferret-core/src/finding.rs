@@ -203,6 +203,17 @@ pub struct ComponentSubject {
     pub sha256: Option<String>,
 }
 
+impl ComponentSubject {
+    /// The component's image when `implementation` names a file (it holds a
+    /// path separator), not a type name such as `Ns.Agent, Version=...`.
+    pub fn image_path(&self) -> Option<&str> {
+        self.implementation
+            .as_ref()
+            .map(|i| i.as_str())
+            .filter(|i| i.contains(['/', '\\']))
+    }
+}
+
 /// A line or record of a log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventSubject {

@@ -202,11 +202,7 @@ fn subject_fields(s: &Subject, doc: &mut Map<String, Value>) {
             doc.insert("file".into(), v);
         }
         Subject::Component(c) => {
-            let implementation = c
-                .implementation
-                .as_ref()
-                .map(|i| i.as_str())
-                .filter(|i| i.contains(['/', '\\']));
+            let implementation = c.image_path();
             let mut v = file_fields(implementation.unwrap_or(c.path.as_str()));
             v["hash"] = json!({"sha256": c.sha256});
             doc.insert("file".into(), v);

@@ -181,11 +181,7 @@ fn evidences(f: &Finding) -> Vec<Value> {
             subject["file"] = v;
         }
         Subject::Component(c) => {
-            let implementation = c
-                .implementation
-                .as_ref()
-                .map(|i| i.as_str())
-                .filter(|i| i.contains(['/', '\\']));
+            let implementation = c.image_path();
             subject["file"] = ocsf_file(
                 implementation.unwrap_or(c.path.as_str()),
                 c.sha256.as_deref(),

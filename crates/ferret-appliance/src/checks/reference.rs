@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::findings::Hit;
-use ferret_core::{Severity, Technique};
+use ferret_core::Severity;
 use std::path::Path;
 
 /// Files above this size are not compared (an error says so).
@@ -24,19 +24,14 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         };
         if replaced {
             // A listed file that is now a symlink, folder or device.
-            ctx.push(Hit {
-                profile: &profile.name,
-                check: "modified",
+            ctx.push(Hit::plain(
+                &profile.name,
+                "modified",
                 rel,
-                what: "Stock file replaced by something that is not a regular file".into(),
-                severity: Severity::High,
-                technique: Technique::ServerSoftwareComponent,
-                advisory: None,
-                why: WHY,
-                line: None,
-                excerpt: None,
-                confidence: 0.8,
-            });
+                "Stock file replaced by something that is not a regular file".into(),
+                Severity::High,
+                WHY,
+            ));
             continue;
         }
         let actual = match crate::walk::sha256_file(&full, CAP) {
@@ -68,19 +63,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
                 h.why = WHY;
                 h
             }
-            None => Hit {
-                profile: &profile.name,
-                check: "modified",
-                rel,
-                what,
-                severity: Severity::High,
-                technique: Technique::ServerSoftwareComponent,
-                advisory: None,
-                why: WHY,
-                line: None,
-                excerpt: None,
-                confidence: 0.8,
-            },
+            None => Hit::plain(&profile.name, "modified", rel, what, Severity::High, WHY),
         };
         ctx.push(hit);
     }
