@@ -40,11 +40,7 @@ fn round_trip_then_republish_stores_each_finding_once() {
     );
 
     // An identical republish is deduplicated by the server (same Nats-Msg-Id).
-    let mut p = Publisher::open(names.sink(&s.nats, &spool)).unwrap();
-    for f in &fs {
-        p.publish(f).unwrap();
-    }
-    assert_eq!(p.finish().unwrap().acked, 1000);
+    assert_eq!(names.publish_all(&s.nats, &spool, &fs).acked, 1000);
     let st = ingest(&cfg);
     assert_eq!(st.received, 0, "{st:?}");
 
@@ -233,11 +229,12 @@ fn ingest_stopped_and_restarted_ends_with_exactly_the_set() {
     let Some(s) = servers() else { return };
     let (names, db, dir) = s.case();
     let fs = findings(&["x1", "x2", "x3"], 3000, "2026-03-01T10:00:00Z");
-    let mut p = Publisher::open(names.sink(&s.nats, &dir.path().join("spool"))).unwrap();
-    for f in &fs {
-        p.publish(f).unwrap();
-    }
-    assert_eq!(p.finish().unwrap().acked, 3000);
+    assert_eq!(
+        names
+            .publish_all(&s.nats, &dir.path().join("spool"), &fs)
+            .acked,
+        3000
+    );
 
     let mut cfg = names.ingest(&s.nats, &db);
     cfg.batch = 200;
@@ -280,11 +277,12 @@ fn a_consumer_dying_mid_batch_loses_nothing_and_idle_waits_for_it() {
     let Some(s) = servers() else { return };
     let (names, db, dir) = s.case();
     let fs = findings(&["k1", "k2"], 1000, "2026-03-01T10:00:00Z");
-    let mut p = Publisher::open(names.sink(&s.nats, &dir.path().join("spool"))).unwrap();
-    for f in &fs {
-        p.publish(f).unwrap();
-    }
-    assert_eq!(p.finish().unwrap().acked, 1000);
+    assert_eq!(
+        names
+            .publish_all(&s.nats, &dir.path().join("spool"), &fs)
+            .acked,
+        1000
+    );
     names.die_holding(300, Duration::from_secs(3));
     let mut cfg = names.ingest(&s.nats, &db);
     cfg.exit_when_idle = Some(Duration::from_millis(500));
@@ -298,11 +296,12 @@ fn two_ingesters_on_one_durable_share_the_work() {
     let Some(s) = servers() else { return };
     let (names, db, dir) = s.case();
     let fs = findings(&["p1", "p2", "p3", "p4"], 4000, "2026-03-01T10:00:00Z");
-    let mut p = Publisher::open(names.sink(&s.nats, &dir.path().join("spool"))).unwrap();
-    for f in &fs {
-        p.publish(f).unwrap();
-    }
-    assert_eq!(p.finish().unwrap().acked, 4000);
+    assert_eq!(
+        names
+            .publish_all(&s.nats, &dir.path().join("spool"), &fs)
+            .acked,
+        4000
+    );
     let mut cfg = names.ingest(&s.nats, &db);
     cfg.batch = 100;
     // Both start together: migrations are serialized by the advisory lock.
@@ -324,11 +323,7 @@ fn garbage_is_rejected_and_kept_apart() {
     let Some(s) = servers() else { return };
     let (names, db, dir) = s.case();
     let fs = findings(&["good"], 5, "2026-03-01T10:00:00Z");
-    let mut p = Publisher::open(names.sink(&s.nats, &dir.path().join("spool"))).unwrap();
-    for f in &fs {
-        p.publish(f).unwrap();
-    }
-    p.finish().unwrap();
+    names.publish_all(&s.nats, &dir.path().join("spool"), &fs);
     names.raw_publish(
         &format!("{}.good", names.prefix),
         b"\x00\xffnot json at all",
@@ -406,11 +401,7 @@ fn one_hash_on_three_hosts_is_one_campaign() {
         t,
         Some(&lone),
     ));
-    let mut p = Publisher::open(names.sink(&s.nats, &dir.path().join("spool"))).unwrap();
-    for f in &fs {
-        p.publish(f).unwrap();
-    }
-    p.finish().unwrap();
+    names.publish_all(&s.nats, &dir.path().join("spool"), &fs);
     ingest(&names.ingest(&s.nats, &db));
 
     let r = fleet_report(&db.url, &ReportQuery::default()).unwrap();
@@ -454,11 +445,7 @@ fn incidents_are_stored_once_the_stream_is_idle() {
     let Some(s) = servers() else { return };
     let (names, db, dir) = s.case();
     let fs = findings(&["i1", "i2"], 20, "2026-03-01T10:00:00Z");
-    let mut p = Publisher::open(names.sink(&s.nats, &dir.path().join("spool"))).unwrap();
-    for f in &fs {
-        p.publish(f).unwrap();
-    }
-    p.finish().unwrap();
+    names.publish_all(&s.nats, &dir.path().join("spool"), &fs);
     let st = ingest(&names.ingest(&s.nats, &db));
     assert_eq!(st.hosts_correlated, 2, "{st:?}");
     assert!(db.count("SELECT count(*) FROM incidents") > 0);

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use ferret_core::Finding;
-use ferret_fleet::{IngestConfig, IngestStats, SinkConfig};
+use ferret_fleet::{IngestConfig, IngestStats, PublishSummary, Publisher, SinkConfig};
 use std::collections::BTreeSet;
 use std::hash::{BuildHasher, Hasher};
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
@@ -243,6 +243,16 @@ impl Names {
                 .await
                 .unwrap();
         });
+    }
+
+    /// Publishes `fs` through a publisher on `nats` with `spool`, and returns
+    /// its summary once every acknowledgement is in.
+    pub fn publish_all(&self, nats: &str, spool: &Path, fs: &[Finding]) -> PublishSummary {
+        let mut p = Publisher::open(self.sink(nats, spool)).unwrap();
+        for f in fs {
+            p.publish(f).unwrap();
+        }
+        p.finish().unwrap()
     }
 }
 
