@@ -13,7 +13,6 @@ mod chart;
 mod escape;
 mod subject;
 mod summary;
-mod time;
 mod view;
 
 use crate::{Document, Meta, ReportError};

@@ -2,11 +2,22 @@
 //! moment coloured by the finding's severity, shaped by the moment's kind.
 
 use super::escape::E;
-use super::time::{format_minutes, parse};
 use super::view::{FindingView, View};
-use ferret_core::Severity;
+use ferret_core::{Severity, Timestamp};
 use ferret_incident::{Moment, MomentKind};
 use std::fmt::Write;
+
+/// Unix seconds of an RFC 3339 time; `None` when it is not one.
+fn parse(s: &str) -> Option<i64> {
+    Timestamp::parse_rfc3339(s).map(|t| t.unix_micros().div_euclid(1_000_000))
+}
+
+/// `secs` as `YYYY-MM-DD HH:MM` (UTC): the first 16 characters of the
+/// RFC 3339 form, with a space for the `T`.
+fn format_minutes(secs: i64) -> String {
+    let t = Timestamp::from_unix_secs(secs).to_rfc3339();
+    t.get(..16).unwrap_or(&t).replacen('T', " ", 1)
+}
 
 const WIDTH: i64 = 1000;
 const PLOT_X0: i64 = 250;
@@ -335,6 +346,18 @@ fn legend(o: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_and_formats_rfc3339() {
+        assert_eq!(parse("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse("2026-11-20T03:14:15Z"), Some(1_795_144_455));
+        assert_eq!(parse("2026-11-20T04:14:15.250+01:00"), Some(1_795_144_455));
+        assert_eq!(format_minutes(1_795_144_455), "2026-11-20 03:14");
+        assert_eq!(format_minutes(-60), "1969-12-31 23:59");
+        for bad in ["", "yesterday", "2026-13-01T00:00:00Z"] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn ticks_are_few_and_inside_the_axis() {
