@@ -8,17 +8,6 @@ use ferret_core::{
 };
 use std::path::Path;
 
-/// The score that yields `s` under the default thresholds (25/50/75/100).
-pub fn score_for(s: Severity) -> u32 {
-    match s {
-        Severity::Info => 0,
-        Severity::Low => 25,
-        Severity::Medium => 50,
-        Severity::High => 75,
-        Severity::Critical => 100,
-    }
-}
-
 /// What a check found about one file.
 pub struct Hit<'a> {
     /// The profile's name.
@@ -149,7 +138,7 @@ pub fn finding(
         ferret_core::escape_str(hit.why),
         advisory
     );
-    let score = score_for(hit.severity);
+    let score = hit.severity.min_score();
     let mut original = std::path::PathBuf::from("/");
     original.push(hit.rel);
     let path = Escaped::from_path(&full);

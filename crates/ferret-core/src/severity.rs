@@ -30,6 +30,19 @@ impl Severity {
         Severity::Critical,
     ];
 
+    /// The lowest score that earns this severity under the default
+    /// thresholds (docs/finding.md: 25 low, 50 medium, 75 high, 100
+    /// critical): the score of a finding a policy grades directly.
+    pub fn min_score(self) -> u32 {
+        match self {
+            Severity::Info => 0,
+            Severity::Low => 25,
+            Severity::Medium => 50,
+            Severity::High => 75,
+            Severity::Critical => 100,
+        }
+    }
+
     /// The lowercase name used in JSON and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {

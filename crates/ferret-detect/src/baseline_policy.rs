@@ -432,17 +432,6 @@ fn matcher(origin: &str, pat: &str) -> Result<GlobMatcher, RuleError> {
         .map_err(|e| data_err(origin, format!("bad pattern {pat:?}: {e}")))
 }
 
-/// The weight a severity stands for in a finding's score.
-pub fn weight(s: Severity) -> u32 {
-    match s {
-        Severity::Info => 0,
-        Severity::Low => 25,
-        Severity::Medium => 50,
-        Severity::High => 75,
-        Severity::Critical => 100,
-    }
-}
-
 impl BaselinePolicy {
     /// Loads the embedded `rules/baseline/locations.toml` and `severity.toml`.
     pub fn load() -> Result<BaselinePolicy, RuleError> {
@@ -753,7 +742,7 @@ impl BaselinePolicy {
                 source: EvidenceSource::Baseline,
                 rule: r.clone(),
                 detail: ferret_core::escape_str(d),
-                score: weight(*s),
+                score: s.min_score(),
                 offset: None,
                 line: None,
                 excerpt: None,
@@ -764,7 +753,7 @@ impl BaselinePolicy {
                 first.detail = format!("{}; {detail}", first.detail);
             }
         }
-        let score = weight(grade.severity);
+        let score = grade.severity.min_score();
         Finding {
             id: change.finding_id(),
             time: time.to_string(),

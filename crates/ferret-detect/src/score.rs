@@ -22,10 +22,10 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
-            low: 25,
-            medium: 50,
-            high: 75,
-            critical: 100,
+            low: Severity::Low.min_score(),
+            medium: Severity::Medium.min_score(),
+            high: Severity::High.min_score(),
+            critical: Severity::Critical.min_score(),
         }
     }
 }
